@@ -1,0 +1,25 @@
+"use client";
+import { useActionState } from "react";
+import { Field, Input } from "@/components/ui/Field";
+import { Alert } from "@/components/ui/Card";
+import { SubmitButton } from "@/components/ui/SubmitButton";
+import { signInAction } from "../actions";
+import type { FormState } from "@/app/_lib/actions";
+
+export function SignInForm({ next }: { next: string }) {
+  const [state, action] = useActionState<FormState, FormData>(signInAction, { status: "idle" });
+  const fe = state.status === "error" ? state.fieldErrors : {};
+  return (
+    <form action={action} className="space-y-4">
+      {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
+      <input type="hidden" name="next" value={next} />
+      <Field label="Email" name="email" error={fe.email}>
+        <Input name="email" type="email" autoComplete="username" required invalid={!!fe.email} />
+      </Field>
+      <Field label="Password" name="password" error={fe.password}>
+        <Input name="password" type="password" autoComplete="current-password" required invalid={!!fe.password} />
+      </Field>
+      <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,39 @@
+import fs from "node:fs";
+import { expect, test } from "@playwright/test";
+import { ADMIN, shot } from "./helpers";
+
+// A new installation: the first visit leads to set-up; the administrator is created and signed in.
+test("a new user sets up the administrator and signs in", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await shot(page, "setup");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Confirm password").fill("something else entirely");
+  await page.getByRole("button", { name: "Create administrator" }).click();
+  await expect(page.getByText("the passwords do not match")).toBeVisible();
+  await page.getByLabel("Confirm password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create administrator" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByTestId("signed-in-user")).toHaveText(ADMIN.email);
+
+  // Set-up is closed now.
+  await page.goto("/setup");
+  await expect(page).toHaveURL(/\/signin/);
+
+  // Sign out, a wrong password is refused, the right one works.
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("wrong email or password");
+  await shot(page, "signin-error");
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await shot(page, "overview");
+  fs.mkdirSync("e2e/.data", { recursive: true });
+  await page.context().storageState({ path: "e2e/.data/admin.json" });
+});

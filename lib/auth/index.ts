@@ -1,0 +1,5 @@
+export * from "./roles";
+export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from "./password";
+export { createUser, createFirstAdministrator, listUsers, setUserDisabled, userCount, type PublicUser } from "./users";
+export { signIn, signOut, sessionUser, SESSION_COOKIE, SESSION_IDLE_MS, type SignInResult } from "./sessions";
+export { createApiToken, listApiTokens, revokeApiToken, authenticateBearer, type ApiTokenInfo, type TokenAuth } from "./apiTokens";

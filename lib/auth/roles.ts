@@ -1,0 +1,38 @@
+/** Roles (SPEC 6). Permissions are data so the UI, API and CLI ask the same question. */
+export const ROLES = ["administrator", "operator", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Permission =
+  | "read" // issuers, certificates, revocation state, topologies
+  | "certificates:write" // issue, revoke, renew
+  | "issuers:write"
+  | "topologies:write"
+  | "audit:read"
+  | "users:manage"
+  | "tokens:manage";
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  administrator: ["read", "certificates:write", "issuers:write", "topologies:write", "audit:read", "users:manage", "tokens:manage"],
+  operator: ["read", "certificates:write", "issuers:write", "topologies:write"],
+  auditor: ["read", "audit:read"],
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: string, permission: Permission): boolean {
+  return isRole(role) && GRANTS[role].includes(permission);
+}
+
+export class ForbiddenError extends Error {
+  readonly status = 403;
+  constructor(public readonly permission: Permission) {
+    super(`your role does not allow this (${permission})`);
+    this.name = "ForbiddenError";
+  }
+}
+
+export function requirePermission(role: string, permission: Permission): void {
+  if (!can(role, permission)) throw new ForbiddenError(permission);
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { appendAudit, type Actor } from "../audit";
+import { db } from "../db";
+import { ConflictError, InputError } from "../pki/errors";
+import { parseOrThrow } from "../validation";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
+import { requirePermission, ROLES, type Role } from "./roles";
+
+export const NewUser = z.object({
+  email: z.string().trim().toLowerCase().email("not a valid email address").max(254),
+  name: z.string().trim().max(100).default(""),
+  role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(", ")}` }),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `the password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
+});
+export type NewUser = z.input<typeof NewUser>;
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+async function insertUser(actor: Actor, input: NewUser, onlyIfNoUsers: boolean): Promise<PublicUser> {
+  const u = parseOrThrow(NewUser, input, "user");
+  const passwordHash = await hashPassword(u.password);
+  return db().$transaction(async (tx) => {
+    if (onlyIfNoUsers && (await tx.user.count()) > 0) {
+      throw new ConflictError("email", "set-up is finished: an administrator already exists; sign in instead");
+    }
+    if (await tx.user.findUnique({ where: { email: u.email } })) {
+      throw new ConflictError("email", `a user with the email ${u.email} already exists`);
+    }
+    const user = await tx.user.create({ data: { email: u.email, name: u.name, role: u.role, passwordHash } });
+    await appendAudit(tx, actor, { action: "user.create", targetType: "user", targetId: user.id, after: { email: user.email, role: user.role, name: user.name } });
+    return toPublic(user);
+  });
+}
+
+export function toPublic(u: { id: string; email: string; name: string; role: string; createdAt: Date; disabledAt: Date | null }): PublicUser {
+  return { id: u.id, email: u.email, name: u.name, role: u.role as Role, createdAt: u.createdAt, disabledAt: u.disabledAt };
+}
+
+export async function createUser(actor: Actor, input: NewUser): Promise<PublicUser> {
+  requirePermission(actor.role, "users:manage");
+  return insertUser(actor, input, false);
+}
+
+/** The set-up page: works only while no user exists (checked inside the transaction). */
+export async function createFirstAdministrator(input: Omit<NewUser, "role">): Promise<PublicUser> {
+  const email = String(input.email ?? "").trim().toLowerCase();
+  return insertUser({ kind: "user", name: email, role: "administrator" }, { ...input, role: "administrator" }, true);
+}
+
+export async function userCount(): Promise<number> {
+  return db().user.count();
+}
+
+export async function listUsers(): Promise<PublicUser[]> {
+  return (await db().user.findMany({ orderBy: { createdAt: "asc" } })).map(toPublic);
+}
+
+export async function setUserDisabled(actor: Actor, userId: string, disabled: boolean): Promise<void> {
+  requirePermission(actor.role, "users:manage");
+  await db().$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId } });
+    if (!user) throw new InputError("userId", "no such user", 404);
+    if (disabled && actor.kind === "user" && actor.name === user.email) throw new InputError("userId", "you cannot disable your own account");
+    await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } });
+    if (disabled) await tx.session.deleteMany({ where: { userId } });
+    await appendAudit(tx, actor, { action: disabled ? "user.disable" : "user.update", targetType: "user", targetId: userId, before: { disabled: !!user.disabledAt }, after: { disabled } });
+  });
+}

@@ -1,0 +1,3 @@
+export { seal, unseal, sealedKeyId, SealError } from "./seal";
+export { masterKeys, parseMasterKey, masterKeyFile, MasterKeyError, resetMasterKeysForTests } from "./masterKey";
+export { PURPOSE } from "./rotate";

@@ -1,0 +1,66 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { masterKeys, parseMasterKey, resetMasterKeysForTests } from "./masterKey";
+import { seal, unseal } from "./seal";
+
+const env = { ...process.env };
+afterEach(() => {
+  process.env = { ...env };
+  resetMasterKeysForTests();
+});
+
+describe("sealing private keys at rest (AES-256-GCM)", () => {
+  it("round-trips and never stores the plaintext", () => {
+    const secret = crypto.randomBytes(200);
+    const blob = seal(secret, "p");
+    expect(blob.includes(secret.subarray(0, 16))).toBe(false);
+    expect(unseal(blob, "p").equals(secret)).toBe(true);
+  });
+
+  it.each([
+    ["a flipped ciphertext bit", (b: Buffer) => { b[b.length - 1] ^= 1; }],
+    ["a flipped tag bit", (b: Buffer) => { b[25] ^= 1; }],
+    ["a flipped IV bit", (b: Buffer) => { b[10] ^= 1; }],
+  ])("rejects %s", (_n, tamper) => {
+    const blob = seal(Buffer.from("secret key"), "p");
+    tamper(blob);
+    expect(() => unseal(blob, "p")).toThrow(/tampered/);
+  });
+
+  it("binds the purpose: an issuer key blob cannot be opened as a certificate key", () => {
+    const blob = seal(Buffer.from("k"), "rootline:issuer-private-key");
+    expect(() => unseal(blob, "rootline:certificate-private-key")).toThrow();
+  });
+
+  it("opens blobs of the previous key during a rotation, and only then", () => {
+    const oldKey = crypto.randomBytes(32).toString("base64");
+    process.env.ROOTLINE_MASTER_KEY = oldKey;
+    resetMasterKeysForTests();
+    const blob = seal(Buffer.from("k"), "p");
+    process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("hex");
+    resetMasterKeysForTests();
+    expect(() => unseal(blob, "p")).toThrow(/not loaded/);
+    process.env.ROOTLINE_PREVIOUS_MASTER_KEY = oldKey;
+    resetMasterKeysForTests();
+    expect(unseal(blob, "p").toString()).toBe("k");
+  });
+
+  it("creates the key file with mode 0600 when no key is configured, and reuses it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mk-"));
+    delete process.env.ROOTLINE_MASTER_KEY;
+    process.env.ROOTLINE_DATA_DIR = dir;
+    resetMasterKeysForTests();
+    const k1 = masterKeys().current;
+    const file = path.join(dir, "master.key");
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    resetMasterKeysForTests();
+    expect(masterKeys().current.id.equals(k1.id)).toBe(true);
+  });
+
+  it.each(["", "short", "z".repeat(64), Buffer.alloc(16).toString("base64")])("refuses a malformed master key %j", (v) => {
+    expect(() => parseMasterKey(v, "ROOTLINE_MASTER_KEY")).toThrow(/32 bytes/);
+  });
+});

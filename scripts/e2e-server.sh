@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The app as `npm start` runs it, on a fresh data directory, for the Playwright suite.
+source "$(dirname "$0")/lib.sh"
+port="${1:-3100}"
+export ROOTLINE_DATA_DIR="$PWD/e2e/.data/server"
+rm -rf "$ROOTLINE_DATA_DIR"
+mkdir -p "$ROOTLINE_DATA_DIR"
+unset DATABASE_URL
+npx prisma migrate deploy >/dev/null
+exec npx next start -p "$port" -H 127.0.0.1

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Creates the data directory and applies migrations (idempotent).
+source "$(dirname "$0")/lib.sh"
+ensure_deps
+ensure_client
+npx prisma migrate deploy

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm test`: every test — unit and integration (vitest, real SQLite, real OpenSSL and
+# TLS), then end-to-end (Playwright in Debian's Chromium against the built app).
+source "$(dirname "$0")/lib.sh"
+ensure_deps
+ensure_client
+
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "rootline: installing Debian's chromium for the end-to-end tests…"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+
+rm -rf test-results && mkdir -p test-results
+npx tsc --noEmit -p .
+unit=0; npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json || unit=$?
+npx next build
+e2e=0; npx playwright test || e2e=$?
+node scripts/summarize-tests.mjs
+exit $(( unit || e2e ))
