@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/prisma/client";
 import { databaseFile, databaseUrl } from "./config";
+import { RootlineSqlite } from "./sqlite";
 
 export type Db = PrismaClient;
 /** The client or an interactive-transaction client: data functions accept either. */
@@ -12,8 +12,7 @@ const globalForDb = globalThis as unknown as { rootlineDb?: PrismaClient };
 
 function create(): PrismaClient {
   fs.mkdirSync(path.dirname(databaseFile()), { recursive: true });
-  const adapter = new PrismaBetterSQLite3({ url: databaseUrl() });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: new RootlineSqlite(databaseUrl()) });
 }
 
 /** The one Prisma client of the process (Next dev reloads modules, hence the global). */

@@ -12,12 +12,13 @@ const HEADER = 1 + 8 + 12 + 16;
 
 export class SealError extends Error {}
 
-export function seal(plaintext: Uint8Array, purpose: string, key: MasterKey = masterKeys().current): Buffer {
+export function seal(plaintext: Uint8Array, purpose: string, key: MasterKey = masterKeys().current): Uint8Array<ArrayBuffer> {
   const iv = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv("aes-256-gcm", key.key, iv);
   cipher.setAAD(Buffer.from(purpose, "utf8"));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.from([VERSION]), key.id, iv, cipher.getAuthTag(), ct]);
+  // A plain Uint8Array: what Prisma's Bytes fields take.
+  return new Uint8Array(Buffer.concat([Buffer.from([VERSION]), key.id, iv, cipher.getAuthTag(), ct]));
 }
 
 export function sealedKeyId(blob: Uint8Array): Buffer {

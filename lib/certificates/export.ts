@@ -1,0 +1,52 @@
+import { db } from "../db";
+import { InputError, NotFoundError } from "../pki/errors";
+import { pemEncode } from "../pki/pem";
+import { buildPkcs12 } from "../pki/pkcs12";
+import { PURPOSE } from "../secrets/rotate";
+import { unseal } from "../secrets/seal";
+import { requirePermission } from "../auth/roles";
+import type { Actor } from "../audit";
+
+export const FORMATS = ["pem", "der", "chain", "p12", "key"] as const;
+export type ExportFormat = (typeof FORMATS)[number];
+
+export interface ExportedFile {
+  filename: string;
+  contentType: string;
+  body: Uint8Array;
+}
+
+function baseName(cn: string, serial: bigint): string {
+  return `${(cn || "certificate").replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60)}-${serial}`;
+}
+
+/**
+ * Downloads. Certificates are public; a server-generated private key (PKCS#12 or PEM)
+ * leaves only to someone allowed to issue, and a PKCS#12 needs a password of at least
+ * 8 characters (it is only as strong as that password).
+ */
+export async function exportCertificate(actor: Actor, id: string, format: string, password?: string): Promise<ExportedFile> {
+  requirePermission(actor.role, "read");
+  if (!(FORMATS as readonly string[]).includes(format)) throw new InputError("format", `format must be one of ${FORMATS.join(", ")}`);
+  const c = await db().certificate.findUnique({ where: { id }, include: { issuer: { select: { certificateDer: true } } } });
+  if (!c) throw new NotFoundError("id", "no such certificate");
+  const name = baseName(c.commonName, c.serial);
+  switch (format as ExportFormat) {
+    case "pem":
+      return { filename: `${name}.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("CERTIFICATE", c.der)) };
+    case "der":
+      return { filename: `${name}.cer`, contentType: "application/pkix-cert", body: c.der };
+    case "chain":
+      return { filename: `${name}-chain.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("CERTIFICATE", c.der) + pemEncode("CERTIFICATE", c.issuer.certificateDer)) };
+    case "key":
+    case "p12": {
+      requirePermission(actor.role, "certificates:write");
+      if (!c.sealedKey) throw new InputError("format", "this certificate was issued from a CSR: Rootline never had its private key");
+      const pkcs8 = unseal(c.sealedKey, PURPOSE.certificateKey);
+      if (format === "key") return { filename: `${name}.key.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("PRIVATE KEY", pkcs8)) };
+      if (!password || password.length < 8) throw new InputError("password", "choose a password of at least 8 characters to protect the PKCS#12 file");
+      const body = buildPkcs12({ certDer: c.der, chainDers: [c.issuer.certificateDer], privateKeyPkcs8: pkcs8, password, friendlyName: c.commonName || name });
+      return { filename: `${name}.p12`, contentType: "application/x-pkcs12", body };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { db } from "../db";
+import { NotFoundError } from "../pki/errors";
+import { parseOrThrow } from "../validation";
+
+export const SORTS = ["serial", "notAfter", "createdAt", "commonName"] as const;
+export const STATUSES = ["valid", "revoked", "superseded", "expired"] as const;
+
+export const CertificateFilter = z.object({
+  q: z.string().trim().max(200, "the search text is too long").optional(),
+  issuer: z.string().trim().max(64).optional(),
+  status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` }).optional(),
+  expiringWithinDays: z.coerce.number({ error: "expiring must be a number of days" }).int().min(0).max(36_500).optional(),
+  sort: z.enum(SORTS, { error: `sort must be one of ${SORTS.join(", ")}` }).default("serial"),
+  dir: z.enum(["asc", "desc"], { error: "dir must be asc or desc" }).default("desc"),
+  page: z.coerce.number({ error: "page must be a number" }).int().min(1, "page starts at 1").default(1),
+  pageSize: z.coerce.number({ error: "pageSize must be a number" }).int().min(1).max(500, "at most 500 per page").default(50),
+});
+export type CertificateFilter = z.input<typeof CertificateFilter>;
+
+/** "1234", "0x4d2", "04:d2" → serial, when the search text is one. */
+function serialOf(q: string): bigint | null {
+  if (/^\d{1,40}$/.test(q)) return BigInt(q);
+  const hex = q.replace(/^0x/i, "").replace(/:/g, "");
+  if (/^[0-9a-f]{1,40}$/i.test(hex) && (q.startsWith("0x") || q.includes(":"))) return BigInt("0x" + hex);
+  return null;
+}
+
+function where(f: z.output<typeof CertificateFilter>, now: Date) {
+  const and: object[] = [];
+  if (f.issuer) and.push({ issuer: { name: f.issuer } });
+  if (f.status === "expired") and.push({ status: "valid", notAfter: { lt: now } });
+  else if (f.status === "valid") and.push({ status: "valid", notAfter: { gte: now } });
+  else if (f.status) and.push({ status: f.status });
+  if (f.expiringWithinDays !== undefined) and.push({ notAfter: { gte: now, lte: new Date(now.getTime() + f.expiringWithinDays * 86_400_000) } });
+  if (f.q) {
+    const serial = serialOf(f.q);
+    and.push({ OR: [{ subject: { contains: f.q } }, { sans: { contains: f.q } }, ...(serial !== null ? [{ serial }] : [])] });
+  }
+  return and.length ? { AND: and } : {};
+}
+
+/** Offset pagination over indexed sorts; the count uses the same filter. */
+export async function listCertificates(input: CertificateFilter = {}, now = new Date()) {
+  const f = parseOrThrow(CertificateFilter, input, "filter");
+  const w = where(f, now);
+  const [rows, total] = await Promise.all([
+    db().certificate.findMany({
+      where: w,
+      orderBy: [{ [f.sort]: f.dir }, { id: "asc" }],
+      skip: (f.page - 1) * f.pageSize,
+      take: f.pageSize,
+      select: { id: true, serial: true, subject: true, commonName: true, sans: true, profile: true, keyType: true, notBefore: true, notAfter: true, status: true, revokedAt: true, issuer: { select: { name: true } } },
+    }),
+    db().certificate.count({ where: w }),
+  ]);
+  return { rows: rows.map(({ issuer, ...r }) => ({ ...r, issuerName: issuer.name })), total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), filter: f };
+}
+
+export async function getCertificate(id: string) {
+  const row = await db().certificate.findUnique({ where: { id }, omit: { sealedKey: true }, include: { issuer: { select: { name: true, certificateDer: true, revocationNumber: true } } } });
+  if (!row) throw new NotFoundError("id", "no such certificate");
+  const hasKey = (await db().certificate.count({ where: { id, sealedKey: { not: null } } })) > 0;
+  return { ...row, hasKey };
+}
+
+export async function getCertificateBySerial(issuerName: string, serial: bigint) {
+  const row = await db().certificate.findFirst({ where: { serial, issuer: { name: issuerName } }, omit: { sealedKey: true } });
+  if (!row) throw new NotFoundError("serial", `issuer "${issuerName}" has no certificate with serial ${serial}`);
+  return row;
+}

@@ -1,0 +1,137 @@
+import { appendAudit, type Actor } from "../audit";
+import { requirePermission } from "../auth/roles";
+import { db } from "../db";
+import { parseCertificate, privateKeyMatchesCertificate } from "../pki/certificate";
+import { createCaCertificate } from "../pki/issue";
+import { buildDn } from "../pki/dn";
+import { ConflictError, InputError, NotFoundError } from "../pki/errors";
+import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, type KeyType } from "../pki/keys";
+import { PURPOSE } from "../secrets/rotate";
+import { seal } from "../secrets/seal";
+import { IssuerSettings, parseOrThrow } from "./input";
+import { validityWindow } from "./validity";
+import type { DnFields } from "../pki/dn";
+import crypto from "node:crypto";
+
+export interface NewIssuer {
+  name: string;
+  subject?: DnFields | string;
+  keyType: string;
+  validityDays?: number | string;
+  certValidityDays?: number | string;
+  firstSerial?: string | number | bigint;
+}
+
+export interface ImportIssuer {
+  name: string;
+  certificate: Uint8Array | string;
+  privateKey: Uint8Array | string;
+  certValidityDays?: number | string;
+  firstSerial?: string | number | bigint;
+}
+
+export type IssuerRow = Awaited<ReturnType<typeof getIssuerByName>>;
+
+/** A random positive 63-bit serial for the CA's own certificate (outside the issued range's meaning). */
+function caSerial(): bigint {
+  return BigInt("0x" + crypto.randomBytes(8).toString("hex")) >> 1n || 1n;
+}
+
+async function insertIssuer(
+  actor: Actor,
+  action: "issuer.create" | "issuer.import",
+  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean },
+) {
+  return db().$transaction(async (tx) => {
+    if (await tx.issuer.findUnique({ where: { name: data.name }, select: { id: true } })) {
+      throw new ConflictError("name", `an issuer named "${data.name}" already exists`);
+    }
+    const issuer = await tx.issuer.create({
+      data: {
+        name: data.name,
+        subject: data.subject,
+        keyType: data.keyType,
+        certificateDer: Buffer.from(data.certificateDer),
+        sealedKey: seal(data.pkcs8, PURPOSE.issuerKey),
+        notBefore: data.notBefore,
+        notAfter: data.notAfter,
+        certValidityDays: data.certValidityDays,
+        firstSerial: data.firstSerial,
+        nextSerial: data.firstSerial,
+        imported: data.imported,
+      },
+    });
+    await appendAudit(tx, actor, {
+      action,
+      targetType: "issuer",
+      targetId: issuer.id,
+      after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial },
+    });
+    return issuer;
+  });
+}
+
+/** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
+export async function createIssuer(actor: Actor, input: NewIssuer) {
+  requirePermission(actor.role, "issuers:write");
+  const s = parseOrThrow(IssuerSettings, input);
+  const keyType = parseKeyType(input.keyType, "keyType");
+  const subject = buildDn(input.subject && (typeof input.subject === "string" ? input.subject.trim() : Object.values(input.subject).some(Boolean)) ? input.subject : { CN: s.name }, "subject");
+  const keyPair = await generateKeyPair(keyType);
+  const { notBefore, notAfter } = validityWindow(new Date(), s.validityDays);
+  const certificateDer = await createCaCertificate({ subject, keyPair, keyType, notBefore, notAfter, serial: caSerial() });
+  return insertIssuer(actor, "issuer.create", {
+    name: s.name,
+    subject: subject.text,
+    keyType,
+    certificateDer,
+    pkcs8: await exportPkcs8(keyPair.privateKey),
+    notBefore,
+    notAfter,
+    certValidityDays: s.certValidityDays,
+    firstSerial: s.firstSerial,
+    imported: false,
+  });
+}
+
+/** Imports an existing CA from its certificate and private key; a mismatched pair is refused. */
+export async function importIssuer(actor: Actor, input: ImportIssuer) {
+  requirePermission(actor.role, "issuers:write");
+  const s = parseOrThrow(IssuerSettings, { ...input, validityDays: 1 });
+  const cert = parseCertificate(input.certificate, "certificate");
+  if (!cert.isCa) throw new InputError("certificate", "this certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
+  if (cert.keyUsage && !cert.keyUsage.includes("keyCertSign")) throw new InputError("certificate", "this CA certificate does not allow certificate signing (keyUsage lacks keyCertSign)");
+  if (!cert.keyType) throw new InputError("certificate", "the CA's key type is not one Rootline signs with (ECDSA P-256/P-384, RSA 2048/3072/4096)");
+  const key = await importPrivateKey(input.privateKey, undefined, "privateKey");
+  if (!(await privateKeyMatchesCertificate(cert, key.keyObject))) {
+    throw new InputError("privateKey", "the private key does not belong to this certificate (the public keys differ)");
+  }
+  return insertIssuer(actor, "issuer.import", {
+    name: s.name,
+    subject: cert.subject,
+    keyType: cert.keyType,
+    certificateDer: cert.der,
+    pkcs8: key.pkcs8,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    certValidityDays: s.certValidityDays,
+    firstSerial: s.firstSerial,
+    imported: true,
+  });
+}
+
+export async function listIssuers() {
+  const issuers = await db().issuer.findMany({ orderBy: { name: "asc" }, omit: { sealedKey: true } });
+  const counts = await db().certificate.groupBy({ by: ["issuerId", "status"], _count: { _all: true } });
+  return issuers.map((i) => ({
+    ...i,
+    counts: Object.fromEntries(counts.filter((c) => c.issuerId === i.id).map((c) => [c.status, c._count._all])) as Record<string, number>,
+  }));
+}
+
+/** The issuer without its sealed key; NotFoundError names the field the caller used. */
+export async function getIssuerByName(name: string, field = "issuer") {
+  const issuer = await db().issuer.findUnique({ where: { name }, omit: { sealedKey: true } });
+  if (!issuer) throw new NotFoundError(field, `no issuer named "${name}"`);
+  return issuer;
+}

@@ -1,0 +1,41 @@
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type Database from "better-sqlite3";
+
+/**
+ * Prisma's better-sqlite3 adapter, tuned for several Rootline processes (app, CLI,
+ * sweep) on one file:
+ * - WAL: readers never block the writer, the writer never blocks readers.
+ * - busy_timeout: a writer waits for the lock instead of failing at once.
+ * - BEGIN IMMEDIATE instead of BEGIN: a transaction takes the write lock when it
+ *   starts. With a deferred BEGIN, two processes that both read and then write
+ *   deadlock and SQLite fails one at once (no busy wait): the classic lock upgrade.
+ *   Every interactive transaction in Rootline writes, so nothing is lost.
+ */
+export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = "sqlite" as const;
+  readonly adapterName: string;
+  readonly #inner: PrismaBetterSQLite3;
+
+  constructor(url: string) {
+    this.#inner = new PrismaBetterSQLite3({ url, timeout: 15_000 });
+    this.adapterName = this.#inner.adapterName;
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.#inner.connect();
+    tune((adapter as unknown as { client: Database.Database }).client);
+    return adapter;
+  }
+
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
+    return this.#inner.connectToShadowDb();
+  }
+}
+
+function tune(client: Database.Database): void {
+  client.pragma("journal_mode = WAL");
+  client.pragma("busy_timeout = 15000");
+  const prepare = client.prepare.bind(client);
+  client.prepare = ((sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql)) as typeof client.prepare;
+}
