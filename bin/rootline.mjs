@@ -10,5 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tsconfig = path.join(root, "tsconfig.json");
 registerCjs({ tsconfig });
 registerEsm({ tsconfig });
-const { main } = await import(pathToFileURL(path.join(root, "lib/cli/main.ts")).href);
+const mod = await import(pathToFileURL(path.join(root, "lib/cli/main.ts")).href);
+// The .ts entry loads as CommonJS (package.json has no "type"), so its exports sit on `default`.
+const main = mod.main ?? mod.default.main;
 process.exitCode = await main(process.argv);

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   "certificate.issue",
   "certificate.revoke",
   "certificate.renew",
+  "certificate.key-export",
   "revocation.start",
   "revocation.exclude",
   "revocation.complete",

@@ -5,7 +5,7 @@ import { buildPkcs12 } from "../pki/pkcs12";
 import { PURPOSE } from "../secrets/rotate";
 import { unseal } from "../secrets/seal";
 import { requirePermission } from "../auth/roles";
-import type { Actor } from "../audit";
+import { appendAudit, type Actor } from "../audit";
 
 export const FORMATS = ["pem", "der", "chain", "p12", "key"] as const;
 export type ExportFormat = (typeof FORMATS)[number];
@@ -42,10 +42,12 @@ export async function exportCertificate(actor: Actor, id: string, format: string
     case "p12": {
       requirePermission(actor.role, "certificates:write");
       if (!c.sealedKey) throw new InputError("format", "this certificate was issued from a CSR: Rootline never had its private key");
+      if (format === "p12" && (!password || password.length < 8)) throw new InputError("password", "choose a password of at least 8 characters to protect the PKCS#12 file");
       const pkcs8 = unseal(c.sealedKey, PURPOSE.certificateKey);
+      // A private key leaving the server is worth a line in the audit log, though nothing changed.
+      await db().$transaction((tx) => appendAudit(tx, actor, { action: "certificate.key-export", targetType: "certificate", targetId: c.id, after: { format } }));
       if (format === "key") return { filename: `${name}.key.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("PRIVATE KEY", pkcs8)) };
-      if (!password || password.length < 8) throw new InputError("password", "choose a password of at least 8 characters to protect the PKCS#12 file");
-      const body = buildPkcs12({ certDer: c.der, chainDers: [c.issuer.certificateDer], privateKeyPkcs8: pkcs8, password, friendlyName: c.commonName || name });
+      const body = buildPkcs12({ certDer: c.der, chainDers: [c.issuer.certificateDer], privateKeyPkcs8: pkcs8, password: password as string, friendlyName: c.commonName || name });
       return { filename: `${name}.p12`, contentType: "application/x-pkcs12", body };
     }
   }

@@ -1,0 +1,33 @@
+"use server";
+import { redirect } from "next/navigation";
+import { issueCertificate, requestFromCsr, requestWithGeneratedKey } from "@/lib/certificates";
+import { actorOf, requireUser } from "@/app/_lib/session";
+import { formError, str, type FormState } from "@/app/_lib/actions";
+import { textOrFile } from "../issuers/actions";
+
+function sans(form: FormData): string[] | undefined {
+  const list = str(form, "sans").split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+export async function issueAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const me = await requireUser("certificates:write");
+  let id: string;
+  try {
+    const issuer = str(form, "issuer");
+    const profile = str(form, "profile") || "server";
+    const req =
+      str(form, "mode") === "generate"
+        ? await requestWithGeneratedKey({
+            subject: { CN: str(form, "cn"), O: str(form, "o"), OU: str(form, "ou"), C: str(form, "c") },
+            keyType: str(form, "keyType"),
+            profile,
+            sans: sans(form),
+          })
+        : await requestFromCsr({ csr: await textOrFile(form, "csr", "csrFile", "csr"), profile, sans: sans(form) });
+    id = (await issueCertificate(actorOf(me), issuer, req)).id;
+  } catch (err) {
+    return formError(err);
+  }
+  redirect(`/certificates/${id}?issued=1`);
+}

@@ -1,0 +1,41 @@
+import Link from "next/link";
+import { can } from "@/lib/auth";
+import { listIssuers } from "@/lib/issuers/service";
+import { KEY_TYPE_LABELS, type KeyType } from "@/lib/pki/keys";
+import { ButtonLink } from "@/components/ui/Button";
+import { PageHeader } from "@/components/ui/Card";
+import { EmptyRow, Table, Td, Th } from "@/components/ui/Table";
+import { requireUser } from "@/app/_lib/session";
+
+export const metadata = { title: "Issuers" };
+
+export default async function IssuersPage() {
+  const me = await requireUser();
+  const issuers = await listIssuers();
+  return (
+    <>
+      <PageHeader
+        title="Issuers"
+        subtitle="Certificate authorities managed by Rootline."
+        actions={can(me.role, "issuers:write") && (<><ButtonLink variant="secondary" href="/issuers/import">Import</ButtonLink><ButtonLink href="/issuers/new">New issuer</ButtonLink></>)}
+      />
+      <Table>
+        <thead><tr><Th>Name</Th><Th>Subject</Th><Th>Key</Th><Th>Valid until</Th><Th className="text-right">Revocation number</Th><Th className="text-right">Next serial</Th><Th className="text-right">Valid / revoked</Th></tr></thead>
+        <tbody className="divide-y divide-slate-100">
+          {issuers.length === 0 && <EmptyRow cols={7}>No issuers yet. Create one to start issuing certificates.</EmptyRow>}
+          {issuers.map((i) => (
+            <tr key={i.id}>
+              <Td><Link className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(i.name)}`}>{i.name}</Link></Td>
+              <Td>{i.subject}</Td>
+              <Td>{KEY_TYPE_LABELS[i.keyType as KeyType] ?? i.keyType}</Td>
+              <Td>{i.notAfter.toISOString().slice(0, 10)}</Td>
+              <Td className="text-right font-mono">{i.revocationNumber.toString()}</Td>
+              <Td className="text-right font-mono">{i.nextSerial.toString()}</Td>
+              <Td className="text-right tabular-nums">{(i.counts.valid ?? 0).toLocaleString("en")} / {(i.counts.revoked ?? 0).toLocaleString("en")}</Td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </>
+  );
+}

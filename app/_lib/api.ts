@@ -1,0 +1,68 @@
+import "server-only";
+import { z } from "zod";
+import { authenticateBearer, ForbiddenError, requirePermission, type Permission } from "@/lib/auth";
+import type { Actor } from "@/lib/audit";
+import { InputError } from "@/lib/pki/errors";
+import { parseOrThrow } from "@/lib/validation";
+
+/** Largest JSON body the API reads (a CSR is a few KiB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function jsonError(status: number, error: string, field?: string): Response {
+  return Response.json(field ? { error, field } : { error }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/** JSON with bigint serials as decimal strings (they may exceed 2^53). */
+export function json(value: unknown, status = 200): Response {
+  const body = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return new Response(body, { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
+}
+
+/** Reads and validates a JSON body: size-capped before parsing, errors name the field. */
+export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> {
+  if (!(req.headers.get("content-type") ?? "").includes("application/json")) throw new InputError("body", "send the request body as application/json", 415);
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw new InputError("body", `the request body is too large (${declared} bytes; at most ${MAX_BODY_BYTES})`, 413);
+  const reader = req.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new InputError("body", `the request body is too large (more than ${MAX_BODY_BYTES} bytes)`, 413);
+    }
+    chunks.push(value);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new InputError("body", "the request body is not valid JSON");
+  }
+  return parseOrThrow(schema, parsed, "body");
+}
+
+type Handler<C> = (actor: Actor, req: Request, ctx: C) => Promise<Response>;
+
+/**
+ * Wraps a /api/v1 handler: bearer-token authentication, the permission check, and
+ * domain errors mapped to JSON 4xx bodies naming the field at fault.
+ */
+export function apiRoute<C>(permission: Permission, handler: Handler<C>) {
+  return async (req: Request, ctx: C): Promise<Response> => {
+    const auth = await authenticateBearer(req.headers.get("authorization"));
+    if (!auth.ok) return new Response(JSON.stringify({ error: auth.message }), { status: 401, headers: { "Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="rootline"' } });
+    try {
+      requirePermission(auth.actor.role, permission);
+      return await handler(auth.actor, req, ctx);
+    } catch (err) {
+      if (err instanceof InputError) return jsonError(err.status, err.message, err.field);
+      if (err instanceof ForbiddenError) return jsonError(403, err.message);
+      console.error(err);
+      return jsonError(500, "internal error; nothing was changed");
+    }
+  };
+}
