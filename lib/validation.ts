@@ -8,3 +8,8 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, fal
   const issue = r.error.issues[0];
   throw new InputError(String(issue.path[0] ?? fallbackField), issue.message);
 }
+
+/** Forms send every field; an empty optional subject attribute means "absent", not "empty". */
+export function withoutEmpty<T extends Record<string, string | undefined>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v.trim() !== "")) as Partial<T>;
+}

@@ -3,7 +3,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { createFirstAdministrator, signIn, signOut, SESSION_COOKIE, SESSION_IDLE_MS } from "@/lib/auth";
 import { clientIp } from "../_lib/session";
-import { formError, str, type FormState } from "../_lib/actions";
+import { echoValues, fieldError, formError, str, type FormState } from "../_lib/actions";
 
 async function setSessionCookie(token: string) {
   (await cookies()).set(SESSION_COOKIE, token, {
@@ -23,10 +23,10 @@ function safeNext(next: string): string {
 export async function signInAction(_prev: FormState, form: FormData): Promise<FormState> {
   const email = str(form, "email");
   const password = str(form, "password");
-  if (!email) return { status: "error", message: "enter your email", fieldErrors: { email: "enter your email" } };
-  if (!password) return { status: "error", message: "enter your password", fieldErrors: { password: "enter your password" } };
+  if (!email) return fieldError(form, "email", "enter your email");
+  if (!password) return fieldError(form, "password", "enter your password");
   const r = await signIn(email, password, await clientIp());
-  if (!r.ok) return { status: "error", message: r.message, fieldErrors: {} };
+  if (!r.ok) return { status: "error", message: r.message, fieldErrors: {}, values: echoValues(form) };
   await setSessionCookie(r.token);
   redirect(safeNext(str(form, "next")));
 }
@@ -34,13 +34,13 @@ export async function signInAction(_prev: FormState, form: FormData): Promise<Fo
 export async function setupAction(_prev: FormState, form: FormData): Promise<FormState> {
   try {
     if (str(form, "password") !== str(form, "confirm")) {
-      return { status: "error", message: "the passwords do not match", fieldErrors: { confirm: "the passwords do not match" } };
+      return fieldError(form, "confirm", "the passwords do not match");
     }
     const user = await createFirstAdministrator({ email: str(form, "email"), name: str(form, "name"), password: str(form, "password") });
     const r = await signIn(user.email, str(form, "password"), await clientIp());
     if (r.ok) await setSessionCookie(r.token);
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
   redirect("/");
 }

@@ -4,6 +4,7 @@ import { InputError } from "../pki/errors";
 import { exportPkcs8, exportSpki, generateKeyPair, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { parseProfile, type Profile } from "../pki/profiles";
 import { parseSans, validateDnsName, type San } from "../pki/san";
+import { withoutEmpty } from "../validation";
 
 /**
  * What gets signed, separated from who asked (smallstep's split): a request is
@@ -77,7 +78,7 @@ export async function requestWithGeneratedKey(input: GeneratedKeyInput): Promise
   const profile = parseProfile(input.profile ?? "server", "profile");
   if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
   const keyType = parseKeyType(input.keyType, "keyType");
-  const dn = buildDn(input.subject, "subject");
+  const dn = buildDn(typeof input.subject === "string" ? input.subject : withoutEmpty(input.subject ?? {}), "subject");
   const sans = chooseSans(profile, explicitSans(input.sans), [], dn.fields.CN ?? "");
   const pair = await generateKeyPair(keyType);
   const spki = await exportSpki(pair.publicKey);

@@ -8,6 +8,7 @@ import { ConflictError, InputError, NotFoundError } from "../pki/errors";
 import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, type KeyType } from "../pki/keys";
 import { PURPOSE } from "../secrets/rotate";
 import { seal } from "../secrets/seal";
+import { withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
 import { validityWindow } from "./validity";
 import type { DnFields } from "../pki/dn";
@@ -76,7 +77,8 @@ export async function createIssuer(actor: Actor, input: NewIssuer) {
   requirePermission(actor.role, "issuers:write");
   const s = parseOrThrow(IssuerSettings, input);
   const keyType = parseKeyType(input.keyType, "keyType");
-  const subject = buildDn(input.subject && (typeof input.subject === "string" ? input.subject.trim() : Object.values(input.subject).some(Boolean)) ? input.subject : { CN: s.name }, "subject");
+  const given = typeof input.subject === "string" ? input.subject.trim() || undefined : input.subject && withoutEmpty(input.subject);
+  const subject = buildDn(given && (typeof given === "string" || Object.keys(given).length) ? given : { CN: s.name }, "subject");
   const keyPair = await generateKeyPair(keyType);
   const { notBefore, notAfter } = validityWindow(new Date(), s.validityDays);
   const certificateDer = await createCaCertificate({ subject, keyPair, keyType, notBefore, notAfter, serial: caSerial() });

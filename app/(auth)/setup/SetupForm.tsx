@@ -4,19 +4,20 @@ import { Field, Input } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { setupAction } from "../actions";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 
 export function SetupForm() {
   const [state, action] = useActionState<FormState, FormData>(setupAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="space-y-4">
       {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
       <Field label="Your name" name="name" error={fe.name}>
-        <Input name="name" autoComplete="name" />
+        <Input name="name" defaultValue={v.name} autoComplete="name" />
       </Field>
       <Field label="Email" name="email" error={fe.email}>
-        <Input name="email" type="email" autoComplete="username" required invalid={!!fe.email} />
+        <Input name="email" defaultValue={v.email} type="email" autoComplete="username" required invalid={!!fe.email} />
       </Field>
       <Field label="Password" name="password" error={fe.password} hint="At least 10 characters.">
         <Input name="password" type="password" autoComplete="new-password" required invalid={!!fe.password} />

@@ -4,17 +4,18 @@ import { Field, Input } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { signInAction } from "../actions";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 
 export function SignInForm({ next }: { next: string }) {
   const [state, action] = useActionState<FormState, FormData>(signInAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="space-y-4">
       {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
       <input type="hidden" name="next" value={next} />
       <Field label="Email" name="email" error={fe.email}>
-        <Input name="email" type="email" autoComplete="username" required invalid={!!fe.email} />
+        <Input name="email" defaultValue={v.email} type="email" autoComplete="username" required invalid={!!fe.email} />
       </Field>
       <Field label="Password" name="password" error={fe.password}>
         <Input name="password" type="password" autoComplete="current-password" required invalid={!!fe.password} />

@@ -27,7 +27,7 @@ export async function issueAction(_prev: FormState, form: FormData): Promise<For
         : await requestFromCsr({ csr: await textOrFile(form, "csr", "csrFile", "csr"), profile, sans: sans(form) });
     id = (await issueCertificate(actorOf(me), issuer, req)).id;
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
   redirect(`/certificates/${id}?issued=1`);
 }

@@ -20,7 +20,7 @@ export async function createIssuerAction(_prev: FormState, form: FormData): Prom
     });
     name = issuer.name;
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
   redirect(`/issuers/${encodeURIComponent(name)}`);
 }
@@ -50,7 +50,7 @@ export async function importIssuerAction(_prev: FormState, form: FormData): Prom
     });
     name = issuer.name;
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
   redirect(`/issuers/${encodeURIComponent(name)}`);
 }

@@ -3,12 +3,13 @@ import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 import { createTokenAction } from "./actions";
 
 export function NewTokenForm() {
   const [state, action] = useActionState<FormState<{ token: string }>, FormData>(createTokenAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="space-y-4">
       {state.status === "ok" && (
@@ -19,9 +20,9 @@ export function NewTokenForm() {
       )}
       {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-        <Field label="Token name" name="name" error={fe.name}><Input name="name" placeholder="e.g. provisioning pipeline" invalid={!!fe.name} /></Field>
+        <Field label="Token name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} placeholder="e.g. provisioning pipeline" invalid={!!fe.name} /></Field>
         <Field label="Acts as" name="role" error={fe.role}>
-          <Select name="role" defaultValue="operator">
+          <Select name="role" defaultValue={v.role ?? "operator"}>
             <option value="operator">Operator (issue, revoke)</option>
             <option value="auditor">Auditor (read-only)</option>
           </Select>

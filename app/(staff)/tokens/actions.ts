@@ -11,7 +11,7 @@ export async function createTokenAction(_prev: FormState<{ token: string }>, for
     revalidatePath("/tokens");
     return { status: "ok", message: `token "${info.name}" created; copy it now, it is not shown again`, data: { token } };
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
 }
 

@@ -3,22 +3,23 @@ import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 import { createUserAction } from "./actions";
 
 export function NewUserForm() {
   const [state, action] = useActionState<FormState, FormData>(createUserAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="grid grid-cols-1 gap-4 md:grid-cols-2">
       <div className="md:col-span-2">
         {state.status === "ok" && <Alert kind="success">{state.message}</Alert>}
         {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
       </div>
-      <Field label="Email" name="email" error={fe.email}><Input name="email" type="email" required invalid={!!fe.email} /></Field>
-      <Field label="Name" name="name" error={fe.name}><Input name="name" /></Field>
+      <Field label="Email" name="email" error={fe.email}><Input name="email" defaultValue={v.email} type="email" required invalid={!!fe.email} /></Field>
+      <Field label="Name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} /></Field>
       <Field label="Role" name="role" error={fe.role}>
-        <Select name="role" defaultValue="operator">
+        <Select name="role" defaultValue={v.role ?? "operator"}>
           <option value="administrator">Administrator — everything, including users</option>
           <option value="operator">Operator — issue, revoke, topologies</option>
           <option value="auditor">Auditor — read-only and audit log</option>

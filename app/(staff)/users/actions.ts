@@ -11,7 +11,7 @@ export async function createUserAction(_prev: FormState, form: FormData): Promis
     revalidatePath("/users");
     return { status: "ok", message: `created ${u.email} (${u.role})` };
   } catch (err) {
-    return formError(err);
+    return formError(err, form);
   }
 }
 

@@ -3,13 +3,14 @@ import { useActionState, useState } from "react";
 import { Field, Input, Select, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 import { issueAction } from "../actions";
 
 export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defaultIssuer?: string }) {
   const [state, action] = useActionState<FormState, FormData>(issueAction, { status: "idle" });
   const [mode, setMode] = useState<"csr" | "generate">("csr");
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   const tab = (m: typeof mode, label: string) => (
     <button type="button" role="tab" aria-selected={mode === m} onClick={() => setMode(m)} className={`rounded-md px-3 py-1.5 text-sm font-medium ${mode === m ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900"}`}>
       {label}
@@ -25,12 +26,12 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
       {state.status === "error" && <Alert>{state.message}</Alert>}
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <Field label="Issuer" name="issuer" error={fe.issuer}>
-          <Select name="issuer" defaultValue={defaultIssuer ?? issuers[0]} invalid={!!fe.issuer}>
+          <Select name="issuer" defaultValue={v.issuer ?? defaultIssuer ?? issuers[0]} invalid={!!fe.issuer}>
             {issuers.map((n) => <option key={n} value={n}>{n}</option>)}
           </Select>
         </Field>
         <Field label="Profile" name="profile" error={fe.profile}>
-          <Select name="profile" defaultValue="server">
+          <Select name="profile" defaultValue={v.profile ?? "server"}>
             <option value="server">Server (TLS server authentication)</option>
             <option value="client">Client (TLS client authentication)</option>
             <option value="both">Server + client</option>
@@ -40,7 +41,7 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
       {mode === "csr" ? (
         <div className="space-y-3">
           <Field label="Certificate signing request (PKCS#10, PEM)" name="csr" error={fe.csr} hint="Paste it, or choose a PEM or DER file. The CSR's signature is verified.">
-            <Textarea name="csr" rows={8} placeholder="-----BEGIN CERTIFICATE REQUEST-----" invalid={!!fe.csr} />
+            <Textarea name="csr" defaultValue={v.csr} rows={8} placeholder="-----BEGIN CERTIFICATE REQUEST-----" invalid={!!fe.csr} />
           </Field>
           <input type="file" name="csrFile" aria-label="CSR file" accept=".csr,.pem,.der,.req" className="text-sm" />
         </div>
@@ -48,12 +49,12 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
         <div className="space-y-4">
           {fe.subject && <p role="alert" className="text-sm text-red-700">{fe.subject}</p>}
           <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-            <Field label="Common name (CN)" name="cn"><Input name="cn" placeholder="gateway-12.example" /></Field>
-            <Field label="Organization (O)" name="o"><Input name="o" /></Field>
-            <Field label="Organizational unit (OU)" name="ou"><Input name="ou" /></Field>
-            <Field label="Country (C)" name="c"><Input name="c" maxLength={2} /></Field>
+            <Field label="Common name (CN)" name="cn"><Input name="cn" defaultValue={v.cn} placeholder="gateway-12.example" /></Field>
+            <Field label="Organization (O)" name="o"><Input name="o" defaultValue={v.o} /></Field>
+            <Field label="Organizational unit (OU)" name="ou"><Input name="ou" defaultValue={v.ou} /></Field>
+            <Field label="Country (C)" name="c"><Input name="c" defaultValue={v.c} maxLength={2} /></Field>
             <Field label="Key type" name="keyType" error={fe.keyType}>
-              <Select name="keyType" defaultValue="ec-p256">
+              <Select name="keyType" defaultValue={v.keyType ?? "ec-p256"}>
                 <option value="ec-p256">ECDSA P-256</option>
                 <option value="ec-p384">ECDSA P-384</option>
                 <option value="rsa-2048">RSA 2048</option>
@@ -66,7 +67,7 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
         </div>
       )}
       <Field label="Subject alternative names" name="sans" error={fe.san} hint="Comma or space separated: DNS:host.example, IP:10.0.0.7. Empty: the CSR's requested names, else the CN.">
-        <Input name="sans" placeholder="DNS:printer-7.example, IP:10.1.2.3" invalid={!!fe.san} />
+        <Input name="sans" defaultValue={v.sans} placeholder="DNS:printer-7.example, IP:10.1.2.3" invalid={!!fe.san} />
       </Field>
       <SubmitButton pendingText="Issuing…">Issue certificate</SubmitButton>
     </form>

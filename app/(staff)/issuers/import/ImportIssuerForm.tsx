@@ -3,18 +3,19 @@ import { useActionState } from "react";
 import { Field, Input, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 import { importIssuerAction } from "../actions";
 
 export function ImportIssuerForm() {
   const [state, action] = useActionState<FormState, FormData>(importIssuerAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="space-y-5">
       {state.status === "error" && <Alert>{state.message}</Alert>}
-      <Field label="Name" name="name" error={fe.name}><Input name="name" required invalid={!!fe.name} /></Field>
+      <Field label="Name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} required invalid={!!fe.name} /></Field>
       <Field label="CA certificate (PEM)" name="certificate" error={fe.certificate} hint="Or choose a PEM/DER file below.">
-        <Textarea name="certificate" rows={6} placeholder="-----BEGIN CERTIFICATE-----" invalid={!!fe.certificate} />
+        <Textarea name="certificate" defaultValue={v.certificate} rows={6} placeholder="-----BEGIN CERTIFICATE-----" invalid={!!fe.certificate} />
       </Field>
       <input type="file" name="certificateFile" aria-label="CA certificate file" className="text-sm" />
       <Field label="Private key (PEM: PKCS#8, SEC 1 or PKCS#1, unencrypted)" name="privateKey" error={fe.privateKey}>
@@ -22,8 +23,8 @@ export function ImportIssuerForm() {
       </Field>
       <input type="file" name="privateKeyFile" aria-label="Private key file" className="text-sm" />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-        <Field label="Certificate validity (days)" name="certValidityDays" error={fe.certValidityDays}><Input name="certValidityDays" type="number" defaultValue={396} /></Field>
-        <Field label="First serial" name="firstSerial" error={fe.firstSerial}><Input name="firstSerial" defaultValue="1" /></Field>
+        <Field label="Certificate validity (days)" name="certValidityDays" error={fe.certValidityDays}><Input name="certValidityDays" type="number" defaultValue={v.certValidityDays ?? 396} /></Field>
+        <Field label="First serial" name="firstSerial" error={fe.firstSerial}><Input name="firstSerial" defaultValue={v.firstSerial ?? "1"} /></Field>
       </div>
       <SubmitButton pendingText="Importing…">Import issuer</SubmitButton>
     </form>

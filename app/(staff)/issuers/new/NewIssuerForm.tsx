@@ -3,21 +3,22 @@ import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import type { FormState } from "@/app/_lib/actions";
+import { formValues, type FormState } from "@/app/_lib/formState";
 import { createIssuerAction } from "../actions";
 
 export function NewIssuerForm() {
   const [state, action] = useActionState<FormState, FormData>(createIssuerAction, { status: "idle" });
   const fe = state.status === "error" ? state.fieldErrors : {};
+  const v = formValues(state);
   return (
     <form action={action} className="space-y-6">
       {state.status === "error" && <Alert>{state.message}</Alert>}
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <Field label="Name" name="name" error={fe.name} hint="Used in device URLs: /api/repository/{name}/…">
-          <Input name="name" required placeholder="fleet-ca" invalid={!!fe.name} />
+          <Input name="name" defaultValue={v.name} required placeholder="fleet-ca" invalid={!!fe.name} />
         </Field>
         <Field label="Key type" name="keyType" error={fe.keyType}>
-          <Select name="keyType" defaultValue="ec-p256" invalid={!!fe.keyType}>
+          <Select name="keyType" defaultValue={v.keyType ?? "ec-p256"} invalid={!!fe.keyType}>
             <option value="ec-p256">ECDSA P-256</option>
             <option value="ec-p384">ECDSA P-384</option>
             <option value="rsa-2048">RSA 2048</option>
@@ -30,19 +31,19 @@ export function NewIssuerForm() {
         <legend className="px-1 text-sm font-medium text-slate-700">Subject</legend>
         {fe.subject && <p role="alert" className="mb-3 text-sm text-red-700">{fe.subject}</p>}
         <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-          <Field label="Common name (CN)" name="cn" hint="Defaults to the issuer name."><Input name="cn" placeholder="Fleet Root CA" /></Field>
-          <Field label="Organization (O)" name="o"><Input name="o" /></Field>
-          <Field label="Organizational unit (OU)" name="ou"><Input name="ou" /></Field>
-          <Field label="Country (C)" name="c" hint="Two letters, e.g. DE."><Input name="c" maxLength={2} /></Field>
+          <Field label="Common name (CN)" name="cn" hint="Defaults to the issuer name."><Input name="cn" defaultValue={v.cn} placeholder="Fleet Root CA" /></Field>
+          <Field label="Organization (O)" name="o"><Input name="o" defaultValue={v.o} /></Field>
+          <Field label="Organizational unit (OU)" name="ou"><Input name="ou" defaultValue={v.ou} /></Field>
+          <Field label="Country (C)" name="c" hint="Two letters, e.g. DE."><Input name="c" defaultValue={v.c} maxLength={2} /></Field>
         </div>
       </fieldset>
       <div className="grid grid-cols-1 gap-4 md:grid-cols-3">
-        <Field label="CA validity (days)" name="validityDays" error={fe.validityDays}><Input name="validityDays" type="number" min={1} defaultValue={7305} invalid={!!fe.validityDays} /></Field>
+        <Field label="CA validity (days)" name="validityDays" error={fe.validityDays}><Input name="validityDays" type="number" min={1} defaultValue={v.validityDays ?? 7305} invalid={!!fe.validityDays} /></Field>
         <Field label="Certificate validity (days)" name="certValidityDays" error={fe.certValidityDays} hint="The same for every certificate (13 months = 396 days).">
-          <Input name="certValidityDays" type="number" min={1} defaultValue={396} invalid={!!fe.certValidityDays} />
+          <Input name="certValidityDays" type="number" min={1} defaultValue={v.certValidityDays ?? 396} invalid={!!fe.certValidityDays} />
         </Field>
         <Field label="First serial" name="firstSerial" error={fe.firstSerial} hint="Serials grow from here; the revocation number starts at 0.">
-          <Input name="firstSerial" inputMode="numeric" defaultValue="1" invalid={!!fe.firstSerial} />
+          <Input name="firstSerial" inputMode="numeric" defaultValue={v.firstSerial ?? "1"} invalid={!!fe.firstSerial} />
         </Field>
       </div>
       <SubmitButton pendingText="Generating key…">Create issuer</SubmitButton>
