@@ -28,8 +28,9 @@ const serial = z
       return z.NEVER;
     }
     const n = BigInt(s);
-    if (n < 0n || n >= 2n ** 62n) {
-      ctx.addIssue({ code: "custom", message: "the first serial must be between 0 and 2^62" });
+    // RFC 5280 §4.1.2.2: serials are positive. (The seeds count from 0; Rootline from 1.)
+    if (n < 1n || n >= 2n ** 62n) {
+      ctx.addIssue({ code: "custom", message: "the first serial must be between 1 and 2^62 (RFC 5280 serials are positive)" });
       return z.NEVER;
     }
     return n;

@@ -55,6 +55,10 @@ CREATE TABLE "Issuer" (
     "nextSerial" BIGINT NOT NULL,
     "revocationNumber" BIGINT NOT NULL DEFAULT 0,
     "crlNumber" BIGINT NOT NULL DEFAULT 0,
+    "crlDer" BLOB,
+    "crlThisUpdate" DATETIME,
+    "crlNextUpdate" DATETIME,
+    "crlStale" BOOLEAN NOT NULL DEFAULT true,
     "imported" BOOLEAN NOT NULL DEFAULT false,
     "generation" INTEGER NOT NULL DEFAULT 1,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
