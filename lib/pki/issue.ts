@@ -1,0 +1,344 @@
+import "./crypto";
+import nodeCrypto from "node:crypto";
+import { InputError } from "./errors";
+import { bitString, explicit, integer, parseDer, seq, time } from "./der";
+import { buildDn, decodeName, type Dn, type DnFields } from "./dn";
+import {
+  authorityKeyIdentifierValue,
+  basicConstraintsValue,
+  crlDistributionPointsValue,
+  extKeyUsageValue,
+  extension,
+  keyIdentifierOfSpki,
+  keyUsageValue,
+  subjectKeyIdentifierValue,
+} from "./extensions";
+import { checkSerial, sha256Hex } from "./fingerprint";
+import { parseCertificateDer, type Certificate } from "./certificate";
+import { isEcKeyType, keyTypeOfKeyObject, keyTypeOfSpki, privateKeyMatchesSpki, toKeyObject, type KeyType, type PrivateKeyInput } from "./keys";
+import { OID } from "./oids";
+import { keyUsageFor, parseProfile, type Profile, type ProfileName } from "./profiles";
+import { encodeSans, parseSan, formatSan, type San } from "./san";
+import { signWith, signatureScheme, type SignatureScheme } from "./signature";
+
+/**
+ * Certificate issuance. The hot path builds the TBSCertificate DER directly and
+ * signs it synchronously with a Node KeyObject; everything that depends only on the
+ * issuer (its Name bytes, key identifier, algorithm identifier, key object) is
+ * computed once per IssuerSigner.
+ */
+
+export interface CertificateTemplate {
+  /** A prebuilt Dn (cheapest), fields, or "CN=..., O=..." text. */
+  subject: Dn | DnFields | string;
+  /** SubjectPublicKeyInfo DER of the key being certified. */
+  subjectPublicKeySpki: Uint8Array;
+  serial: bigint;
+  notBefore: Date;
+  notAfter: Date;
+  profile: ProfileName | Profile;
+  /** "DNS:x" / "IP:x" strings or parsed SANs. */
+  sans?: readonly (San | string)[];
+  /** basicConstraints pathLenConstraint; "ca" profile only. */
+  pathLen?: number;
+}
+
+export interface IssuerSigner {
+  readonly certificate: Certificate;
+  readonly keyType: KeyType;
+  readonly scheme: SignatureScheme;
+  /** Issuer Name DER, byte-for-byte as in the CA certificate (chain building compares bytes). */
+  readonly nameDer: Uint8Array;
+  /** The CA's key identifier, used as AKI. */
+  readonly keyId: Buffer;
+  /** Issues one certificate; returns its DER. Synchronous: no awaits on the hot path. */
+  issue(template: CertificateTemplate): Uint8Array;
+  /** Signs arbitrary bytes with the CA key using the CA's scheme (CRLs, revocation information). */
+  sign(data: Uint8Array): Buffer;
+}
+
+export interface IssuerSignerOptions {
+  certDer: Uint8Array;
+  /** The CA private key: WebCrypto key, Node KeyObject or PKCS#8 DER. */
+  privateKey: PrivateKeyInput;
+  /** When given, must match the certificate's key type. */
+  keyType?: KeyType;
+  /** CRL URLs written into every issued leaf as cRLDistributionPoints. */
+  crlDistributionPoints?: readonly string[];
+}
+
+const isDn = (s: unknown): s is Dn => !!s && typeof s === "object" && (s as Dn).der instanceof Uint8Array;
+
+/** Checked UTC date, truncated to whole seconds (certificates have no fractions). */
+function checkDate(d: unknown, field: string): Date {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new InputError(field, "a valid date is required");
+  const y = d.getUTCFullYear();
+  if (y < 1950 || y > 9999) throw new InputError(field, `year ${y} cannot be encoded in a certificate`);
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+function checkValidity(nb: unknown, na: unknown): [Date, Date] {
+  const notBefore = checkDate(nb, "notBefore");
+  const notAfter = checkDate(na, "notAfter");
+  if (notAfter.getTime() <= notBefore.getTime()) throw new InputError("notAfter", "notAfter must be later than notBefore");
+  return [notBefore, notAfter];
+}
+
+function checkSans(sans: readonly (San | string)[] | undefined, profile: Profile): San[] {
+  if (sans !== undefined && !Array.isArray(sans)) throw new InputError("san", "SANs must be a list");
+  // Re-validate parsed SANs too: they may come from a CSR or a JSON body, not from parseSan.
+  const list = (sans ?? []).map((s) => {
+    if (typeof s === "string") return parseSan(s, "san");
+    if (s && (s.type === "dns" || s.type === "ip") && typeof s.value === "string") return parseSan(formatSan(s), "san");
+    throw new InputError("san", "a SAN must be DNS:name or IP:address");
+  });
+  const seen = new Set(list.map(formatSan));
+  if (seen.size !== list.length) throw new InputError("san", "a SAN is listed twice");
+  if (!profile.allowsSan && list.length) throw new InputError("san", `${profile.name} certificates carry no subject alternative names`);
+  if (profile.requiresSan && !list.length) throw new InputError("san", `a ${profile.name} certificate needs at least one DNS: or IP: subject alternative name`);
+  return list;
+}
+
+// Constant extension blocks per profile × key family × pathLen.
+const fixedExtCache = new Map<string, Buffer[]>();
+function fixedExtensions(profile: Profile, subjectKeyType: KeyType, pathLen: number | undefined): Buffer[] {
+  const k = `${profile.name}|${isEcKeyType(subjectKeyType) ? "ec" : "rsa"}|${pathLen ?? ""}`;
+  let v = fixedExtCache.get(k);
+  if (!v) {
+    v = [
+      // RFC 5280 §4.2.1.9: MUST be critical in CA certificates; critical on leaves too (as Go).
+      extension(OID.basicConstraints, true, basicConstraintsValue(profile.isCa, pathLen)),
+      extension(OID.keyUsage, true, keyUsageValue(keyUsageFor(profile, subjectKeyType))),
+    ];
+    if (profile.extKeyUsage.length) v.push(extension(OID.extKeyUsage, false, extKeyUsageValue(profile.extKeyUsage)));
+    fixedExtCache.set(k, v);
+  }
+  return v;
+}
+
+// [0] EXPLICIT INTEGER 2 (v3): constant.
+const VERSION_3 = explicit(0, integer(2));
+
+interface TbsParts {
+  serial: bigint;
+  scheme: SignatureScheme;
+  issuerName: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  subjectName: Uint8Array;
+  spki: Uint8Array;
+  extensions: Uint8Array[];
+}
+
+function buildTbs(p: TbsParts): Buffer {
+  return seq(
+    VERSION_3,
+    integer(p.serial),
+    p.scheme.algorithmIdentifier,
+    p.issuerName,
+    seq(time(p.notBefore), time(p.notAfter)),
+    p.subjectName,
+    p.spki,
+    explicit(3, seq(...p.extensions)),
+  );
+}
+
+function assemble(tbs: Buffer, scheme: SignatureScheme, signature: Uint8Array): Uint8Array {
+  return new Uint8Array(seq(tbs, scheme.algorithmIdentifier, bitString(signature)));
+}
+
+interface Prepared {
+  profile: Profile;
+  serial: bigint;
+  notBefore: Date;
+  notAfter: Date;
+  subject: Dn;
+  spki: Uint8Array;
+  subjectKeyType: KeyType;
+  sans: San[];
+  pathLen: number | undefined;
+}
+
+/** A Dn built elsewhere (e.g. a CSR's subject bytes): must be one well-formed Name. */
+function checkName(dn: Dn): Dn {
+  try {
+    decodeName(parseDer(dn.der));
+  } catch (e) {
+    throw new InputError("subject", `the subject is not a valid Name: ${(e as Error).message}`);
+  }
+  return dn;
+}
+
+function prepare(t: CertificateTemplate): Prepared {
+  if (!t || typeof t !== "object") throw new InputError("certificate", "a certificate template is required");
+  const profile = typeof t.profile === "string" ? parseProfile(t.profile) : parseProfile(t.profile?.name);
+  const serial = checkSerial(t.serial, "serial");
+  const [notBefore, notAfter] = checkValidity(t.notBefore, t.notAfter);
+  const subject = isDn(t.subject) ? checkName(t.subject) : buildDn(t.subject as DnFields | string, "subject");
+  if (!(t.subjectPublicKeySpki instanceof Uint8Array)) throw new InputError("publicKey", "the subject public key is required");
+  const subjectKeyType = keyTypeOfSpki(t.subjectPublicKeySpki, "publicKey");
+  const sans = checkSans(t.sans, profile);
+  if (subject.der.length === 2 && sans.length === 0) throw new InputError("subject", "a certificate with an empty subject needs a subject alternative name");
+  let pathLen: number | undefined;
+  if (t.pathLen !== undefined) {
+    if (!profile.isCa) throw new InputError("pathLen", "a path length constraint applies to CA certificates only");
+    if (!Number.isInteger(t.pathLen) || t.pathLen < 0 || t.pathLen > 16) throw new InputError("pathLen", "the path length must be an integer from 0 to 16");
+    pathLen = t.pathLen;
+  }
+  return { profile, serial, notBefore, notAfter, subject, spki: t.subjectPublicKeySpki, subjectKeyType, sans, pathLen };
+}
+
+function extensionsFor(p: Prepared, authorityKeyId: Uint8Array, crlDp: Buffer | null): Buffer[] {
+  const exts = [...fixedExtensions(p.profile, p.subjectKeyType, p.pathLen)];
+  exts.push(extension(OID.subjectKeyIdentifier, false, subjectKeyIdentifierValue(keyIdentifierOfSpki(p.spki))));
+  exts.push(extension(OID.authorityKeyIdentifier, false, authorityKeyIdentifierValue(authorityKeyId)));
+  // RFC 5280 §4.2.1.6: critical exactly when the subject is empty (a CSR's Name may be).
+  if (p.sans.length) exts.push(extension(OID.subjectAltName, p.subject.der.length === 2, encodeSans(p.sans)));
+  if (crlDp && !p.profile.isCa) exts.push(crlDp);
+  return exts;
+}
+
+/**
+ * Creates the reusable signer for one CA. Checks once that the certificate is a CA
+ * allowed to sign certificates, that its key is a supported type, and that the
+ * private key belongs to it.
+ */
+export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
+  const cert = parseCertificateDer(opts.certDer, "issuerCertificate");
+  if (!cert.isCa) throw new InputError("issuerCertificate", "the issuer certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
+  if (cert.keyUsage && !cert.keyUsage.includes("keyCertSign")) throw new InputError("issuerCertificate", "the issuer certificate's key usage does not allow signing certificates (keyCertSign)");
+  if (!cert.keyType) throw new InputError("issuerCertificate", "the issuer certificate's key type is not supported");
+  if (opts.keyType !== undefined && opts.keyType !== cert.keyType) throw new InputError("keyType", `the issuer key is ${cert.keyType}, not ${opts.keyType}`);
+  const key = toKeyObject(opts.privateKey, "privateKey");
+  if (keyTypeOfKeyObject(key, "privateKey") !== cert.keyType || !privateKeyMatchesSpki(key, cert.spki)) {
+    throw new InputError("privateKey", "the private key does not belong to the issuer certificate");
+  }
+  const keyType = cert.keyType;
+  const scheme = signatureScheme(keyType);
+  // RFC 5280 §4.2.1.1: AKI = issuer's SKI; for a CA without SKI, derive it the same way.
+  const keyId = cert.subjectKeyId ? Buffer.from(cert.subjectKeyId, "hex") : keyIdentifierOfSpki(cert.spki);
+  const crlDp = opts.crlDistributionPoints?.length ? extension(OID.cRLDistributionPoints, false, crlDistributionPointsValue(checkUrls(opts.crlDistributionPoints))) : null;
+  const nameDer = cert.subjectDer;
+
+  return {
+    certificate: cert,
+    keyType,
+    scheme,
+    nameDer,
+    keyId,
+    issue(template: CertificateTemplate): Uint8Array {
+      const p = prepare(template);
+      const tbs = buildTbs({
+        serial: p.serial,
+        scheme,
+        issuerName: nameDer,
+        notBefore: p.notBefore,
+        notAfter: p.notAfter,
+        subjectName: p.subject.der,
+        spki: p.spki,
+        extensions: extensionsFor(p, keyId, crlDp),
+      });
+      return assemble(tbs, scheme, signWith(key, keyType, tbs));
+    },
+    sign(data: Uint8Array): Buffer {
+      return signWith(key, keyType, data);
+    },
+  };
+}
+
+function checkUrls(urls: readonly string[]): string[] {
+  return urls.map((u) => {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new InputError("crlDistributionPoints", `"${u}" is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InputError("crlDistributionPoints", `"${u}" must be an http(s) URL`);
+    if (/[^\x21-\x7e]/.test(u)) throw new InputError("crlDistributionPoints", `"${u}" must be ASCII without spaces`);
+    return u;
+  });
+}
+
+// ---------------------------------------------------------------- self-signed CA
+
+export interface CaCertificateOptions {
+  subject: Dn | DnFields | string;
+  keyPair: CryptoKeyPair | { privateKey: PrivateKeyInput; publicKey?: CryptoKey };
+  keyType?: KeyType;
+  notBefore: Date;
+  notAfter: Date;
+  serial: bigint;
+  pathLen?: number;
+}
+
+/** A self-signed CA certificate (issuer = subject, AKI = SKI). */
+export async function createCaCertificate(o: CaCertificateOptions): Promise<Uint8Array> {
+  const key = toKeyObject(o.keyPair?.privateKey as PrivateKeyInput, "keyPair");
+  const keyType = keyTypeOfKeyObject(key, "keyPair");
+  if (o.keyType !== undefined && o.keyType !== keyType) throw new InputError("keyType", `the key pair is ${keyType}, not ${o.keyType}`);
+  const spki = new Uint8Array(nodeCrypto.createPublicKey(key).export({ format: "der", type: "spki" }));
+  if (o.keyPair.publicKey) {
+    const given = new Uint8Array(await globalThis.crypto.subtle.exportKey("spki", o.keyPair.publicKey));
+    if (!privateKeyMatchesSpki(key, given)) throw new InputError("keyPair", "the public and private keys do not belong together");
+  }
+  const p = prepare({ subject: o.subject, subjectPublicKeySpki: spki, serial: o.serial, notBefore: o.notBefore, notAfter: o.notAfter, profile: "ca", pathLen: o.pathLen });
+  const scheme = signatureScheme(keyType);
+  const keyId = keyIdentifierOfSpki(spki);
+  const tbs = buildTbs({
+    serial: p.serial,
+    scheme,
+    issuerName: p.subject.der,
+    notBefore: p.notBefore,
+    notAfter: p.notAfter,
+    subjectName: p.subject.der,
+    spki,
+    extensions: extensionsFor(p, keyId, null),
+  });
+  return assemble(tbs, scheme, signWith(key, keyType, tbs));
+}
+
+// ---------------------------------------------------------------- one-shot issuance
+
+export interface IssueCertificateOptions extends CertificateTemplate {
+  issuerCertDer: Uint8Array;
+  issuerPrivateKey: PrivateKeyInput;
+  issuerKeyType?: KeyType;
+}
+
+/**
+ * Signers cached by (issuer certificate, private key), so the one-shot API is as fast
+ * as holding a signer. Keys given as objects are identified by identity, PKCS#8
+ * bytes by their hash. Bounded: the oldest entry goes first.
+ */
+const signerCache = new Map<string, IssuerSigner>();
+const SIGNER_CACHE_MAX = 32;
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
+function keyIdentity(k: PrivateKeyInput): string {
+  if (k instanceof Uint8Array) return "b:" + sha256Hex(k);
+  let id = objectIds.get(k);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(k, id);
+  }
+  return "o:" + id;
+}
+
+export function signerFor(issuerCertDer: Uint8Array, issuerPrivateKey: PrivateKeyInput, issuerKeyType?: KeyType): IssuerSigner {
+  const cacheKey = `${sha256Hex(issuerCertDer)}|${keyIdentity(issuerPrivateKey)}|${issuerKeyType ?? ""}`;
+  let s = signerCache.get(cacheKey);
+  if (!s) {
+    s = createIssuerSigner({ certDer: issuerCertDer, privateKey: issuerPrivateKey, keyType: issuerKeyType });
+    if (signerCache.size >= SIGNER_CACHE_MAX) signerCache.delete(signerCache.keys().next().value as string);
+    signerCache.set(cacheKey, s);
+  }
+  return s;
+}
+
+/** One-shot issuance (DER). Uses a cached IssuerSigner; see createIssuerSigner for bulk use. */
+export async function issueCertificate(o: IssueCertificateOptions): Promise<Uint8Array> {
+  if (!(o?.issuerCertDer instanceof Uint8Array)) throw new InputError("issuerCertificate", "the issuer certificate is required");
+  return signerFor(o.issuerCertDer, o.issuerPrivateKey, o.issuerKeyType).issue(o);
+}

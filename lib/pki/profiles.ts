@@ -1,0 +1,110 @@
+import { InputError } from "./errors";
+import { isEcKeyType, type KeyType } from "./keys";
+import { OID } from "./oids";
+
+/**
+ * Certificate profiles as data (cfssl style). The issuing code only interprets
+ * these; adding a profile is a data change.
+ *
+ * Every certificate also gets basicConstraints (critical; CA:false on leaves),
+ * subjectKeyIdentifier and authorityKeyIdentifier = issuer's SKI.
+ */
+export type ProfileName = "server" | "client" | "both" | "repository" | "ca";
+export const PROFILE_NAMES: readonly ProfileName[] = ["server", "client", "both", "repository", "ca"];
+
+/** Bit positions per RFC 5280 §4.2.1.3 (index = bit number). */
+export const KEY_USAGE_BITS = [
+  "digitalSignature",
+  "nonRepudiation",
+  "keyEncipherment",
+  "dataEncipherment",
+  "keyAgreement",
+  "keyCertSign",
+  "cRLSign",
+  "encipherOnly",
+  "decipherOnly",
+] as const;
+export type KeyUsageName = (typeof KEY_USAGE_BITS)[number];
+
+export const EXT_KEY_USAGE_OIDS = {
+  serverAuth: OID.serverAuth,
+  clientAuth: OID.clientAuth,
+  codeSigning: OID.codeSigning,
+  emailProtection: OID.emailProtection,
+  timeStamping: OID.timeStamping,
+  OCSPSigning: OID.ocspSigning,
+  anyExtendedKeyUsage: OID.anyExtendedKeyUsage,
+} as const;
+export type ExtKeyUsageName = keyof typeof EXT_KEY_USAGE_OIDS;
+
+export interface Profile {
+  name: ProfileName;
+  description: string;
+  isCa: boolean;
+  /** Key usage by key family: RSA key transport needs keyEncipherment, ECDHE does not. */
+  keyUsage: { ec: readonly KeyUsageName[]; rsa: readonly KeyUsageName[] };
+  extKeyUsage: readonly ExtKeyUsageName[];
+  /** TLS servers are matched by SAN only (RFC 6125; browsers and Go ignore the CN). */
+  requiresSan: boolean;
+  allowsSan: boolean;
+}
+
+const SERVER_KU = { ec: ["digitalSignature"], rsa: ["digitalSignature", "keyEncipherment"] } as const;
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  server: {
+    name: "server",
+    description: "TLS server",
+    isCa: false,
+    keyUsage: SERVER_KU,
+    extKeyUsage: ["serverAuth"],
+    requiresSan: true,
+    allowsSan: true,
+  },
+  client: {
+    name: "client",
+    description: "TLS client (device authentication)",
+    isCa: false,
+    // A TLS client only signs (CertificateVerify); it never receives an RSA-encrypted secret.
+    keyUsage: { ec: ["digitalSignature"], rsa: ["digitalSignature"] },
+    extKeyUsage: ["clientAuth"],
+    requiresSan: false,
+    allowsSan: true,
+  },
+  both: {
+    name: "both",
+    description: "TLS server and client",
+    isCa: false,
+    keyUsage: SERVER_KU,
+    extKeyUsage: ["serverAuth", "clientAuth"],
+    requiresSan: true,
+    allowsSan: true,
+  },
+  repository: {
+    name: "repository",
+    description: "TLS certificate of the revocation repository (a server certificate subject to the revocation number)",
+    isCa: false,
+    keyUsage: SERVER_KU,
+    extKeyUsage: ["serverAuth"],
+    requiresSan: true,
+    allowsSan: true,
+  },
+  ca: {
+    name: "ca",
+    description: "certificate authority",
+    isCa: true,
+    keyUsage: { ec: ["keyCertSign", "cRLSign"], rsa: ["keyCertSign", "cRLSign"] },
+    extKeyUsage: [],
+    requiresSan: false,
+    allowsSan: false,
+  },
+};
+
+export function parseProfile(s: unknown, field = "profile"): Profile {
+  if (typeof s === "string" && (PROFILE_NAMES as readonly string[]).includes(s)) return PROFILES[s as ProfileName];
+  throw new InputError(field, `unknown profile ${JSON.stringify(s)}; expected one of ${PROFILE_NAMES.join(", ")}`);
+}
+
+export function keyUsageFor(profile: Profile, keyType: KeyType): readonly KeyUsageName[] {
+  return isEcKeyType(keyType) ? profile.keyUsage.ec : profile.keyUsage.rsa;
+}

@@ -1,0 +1,85 @@
+import crypto from "node:crypto";
+import { db } from "../db";
+import { NotFoundError } from "../pki/errors";
+import { pemEncode } from "../pki/pem";
+import { signRevocationInfo, type RevocationInfoJson } from "../revocation/info";
+import { currentCrl } from "../revocation/crlStore";
+import { PURPOSE } from "../secrets/rotate";
+import { unseal } from "../secrets/seal";
+import type { KeyType } from "../pki/keys";
+
+/**
+ * The documents the device repository serves (SPEC 2.2). Every one is public and
+ * either signed (revocation information, CRL) or self-authenticating (CA certificate),
+ * so any mirror or CDN may serve them; ETags let such caches revalidate cheaply.
+ */
+export interface RepositoryDocument {
+  body: Uint8Array;
+  contentType: string;
+  etag: string;
+  cacheControl: string;
+}
+
+const etagOf = (parts: string) => `"${crypto.createHash("sha256").update(parts).digest("base64url").slice(0, 22)}"`;
+
+/** Signed revocation information per (issuer, RN): one signature per RN change, not per request. */
+const infoCache = new Map<string, { key: string; der: Uint8Array; json: RevocationInfoJson; etag: string }>();
+
+async function signedInfo(issuerName: string) {
+  // The one read on the hot path: id and RN. Reading the RN each time keeps publishing
+  // immediate even when another process (CLI, sweep) moved it.
+  const row = await db().issuer.findUnique({ where: { name: issuerName }, select: { id: true, revocationNumber: true } });
+  if (!row) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+  const key = `${row.id}:${row.revocationNumber}`;
+  const hit = infoCache.get(issuerName);
+  if (hit?.key === key) return hit;
+  const full = await db().issuer.findUniqueOrThrow({ where: { id: row.id }, select: { certificateDer: true, sealedKey: true, keyType: true, revocationNumber: true } });
+  const signed = signRevocationInfo({
+    issuerName,
+    issuerCertDer: full.certificateDer,
+    privateKey: unseal(full.sealedKey, PURPOSE.issuerKey),
+    keyType: full.keyType as KeyType,
+    revocationNumber: full.revocationNumber,
+  });
+  const entry = { key: `${row.id}:${full.revocationNumber}`, der: signed.der, json: signed.json, etag: etagOf(`${key}:${Buffer.from(signed.der).toString("base64")}`) };
+  infoCache.set(issuerName, entry);
+  return entry;
+}
+
+// Revalidate every time (`no-cache`): a CDN may store it, but must ask with If-None-Match,
+// so a new RN reaches devices at once. The body is signed, so any cache may hold it.
+const REVALIDATE = "public, no-cache";
+
+export async function revocationInfoJson(issuerName: string): Promise<RepositoryDocument> {
+  const s = await signedInfo(issuerName);
+  return { body: Buffer.from(JSON.stringify(s.json)), contentType: "application/json", etag: s.etag.replace(/"$/, '-j"'), cacheControl: REVALIDATE };
+}
+
+export async function revocationInfoDer(issuerName: string): Promise<RepositoryDocument> {
+  const s = await signedInfo(issuerName);
+  return { body: s.der, contentType: "application/octet-stream", etag: s.etag, cacheControl: REVALIDATE };
+}
+
+export async function caCertificate(issuerName: string, format: "der" | "pem"): Promise<RepositoryDocument> {
+  const row = await db().issuer.findUnique({ where: { name: issuerName }, select: { certificateDer: true } });
+  if (!row) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+  const etag = etagOf(Buffer.from(row.certificateDer).toString("base64") + format);
+  return format === "pem"
+    ? { body: Buffer.from(pemEncode("CERTIFICATE", row.certificateDer)), contentType: "application/x-pem-file", etag, cacheControl: "public, max-age=3600" }
+    : { body: row.certificateDer, contentType: "application/pkix-cert", etag, cacheControl: "public, max-age=3600" };
+}
+
+export async function crl(issuerName: string, now = new Date()): Promise<RepositoryDocument> {
+  const c = await currentCrl(issuerName, now);
+  return { body: c.der, contentType: "application/pkix-crl", etag: etagOf(`${issuerName}:${c.crlNumber}`), cacheControl: REVALIDATE };
+}
+
+export async function issuerList(): Promise<RepositoryDocument> {
+  const rows = await db().issuer.findMany({ orderBy: { name: "asc" }, select: { name: true, subject: true, keyType: true, notAfter: true, revocationNumber: true, generation: true } });
+  const body = Buffer.from(
+    JSON.stringify({
+      issuers: rows.map((r) => ({ name: r.name, subject: r.subject, keyType: r.keyType, notAfter: r.notAfter.toISOString(), generation: r.generation })),
+    }),
+  );
+  return { body, contentType: "application/json", etag: etagOf(body.toString("base64")), cacheControl: REVALIDATE };
+}
