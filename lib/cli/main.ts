@@ -7,10 +7,11 @@ import * as cert from "./commands/cert";
 import * as issuer from "./commands/issuer";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
+import * as revocation from "./commands/revocation";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, issuer, cert, plan, audit, masterKey];
+const COMMANDS: { register(program: Command): void }[] = [user, issuer, cert, revocation, plan, audit, masterKey];
 
 export function buildProgram(): Command {
   const program = new Command("rootline")

@@ -1,0 +1,109 @@
+import type { Command } from "commander";
+import { CliExit, printJson, readFileArg } from "../io";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+async function serial(value: string, field = "serial"): Promise<bigint> {
+  const { serialFromDecimal } = await import("../../pki/fingerprint");
+  return serialFromDecimal(value, field);
+}
+
+/** `cert revoke` and `cert renew` join the `cert` command; `revocation`, `sweep` and `repository` are new. */
+export function register(program: Command): void {
+  const cert = program.commands.find((c) => c.name() === "cert") ?? program.command("cert");
+  cert
+    .command("revoke")
+    .description("revoke serial S as a prefix: S and every still-valid certificate below it get renewal requests; the RN moves to S+1")
+    .requiredOption("--issuer <name>", "issuer name")
+    .requiredOption("--serial <serial>", "serial to revoke (decimal)")
+    .requiredOption("--reason <reason>", "RFC 5280 reason: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise, unspecified")
+    .requiredOption("--order <order>", "renew-first (RN moves when replacements are issued) | raise-first (RN moves now)")
+    .option("--exclude <serial>", "serial of a stopped server: no replacement awaited (repeatable)", collect)
+    .option("--deadline-days <n>", "move the RN anyway after this many days")
+    .action(async (o: { issuer: string; serial: string; reason: string; order: string; exclude?: string[]; deadlineDays?: string }) => {
+      const { startRevocation } = await import("../../revocation/prefix");
+      const { cliActor } = await import("../../audit/actor");
+      const { parsePositiveInt } = await import("../io");
+      const exclude = await Promise.all((o.exclude ?? []).map((s) => serial(s, "exclude")));
+      const deadline = o.deadlineDays ? new Date(Date.now() + parsePositiveInt(o.deadlineDays, "deadline-days") * 86_400_000) : undefined;
+      const r = await startRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), reason: o.reason, order: o.order, exclude, deadline });
+      printJson({ issuer: r.issuer, serial: r.serial, order: r.order, revocationNumber: r.revocationNumber, completed: r.completed, awaiting: r.awaiting, renewalTokens: r.tokens });
+    });
+  cert
+    .command("renew")
+    .description("issue the replacement for a certificate that has a renewal request; prints the certificate PEM")
+    .requiredOption("--issuer <name>", "issuer name")
+    .requiredOption("--serial <serial>", "serial of the certificate being replaced")
+    .requiredOption("--csr <file>", "CSR with a NEW key pair, same subject (PEM or DER)")
+    .action(async (o: { issuer: string; serial: string; csr: string }) => {
+      const { renewCertificate } = await import("../../revocation/renewal");
+      const { cliActor } = await import("../../audit/actor");
+      const { pemEncode } = await import("../../pki/pem");
+      const r = await renewCertificate(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), csr: new Uint8Array(readFileArg(o.csr, "csr")) });
+      process.stdout.write(pemEncode("CERTIFICATE", r.replacement.der));
+    });
+
+  const revocation = program.command("revocation").description("revocation numbers and pending prefix revocations");
+  revocation
+    .command("status")
+    .requiredOption("--issuer <name>", "issuer name")
+    .option("--json", "print JSON")
+    .action(async (o: { issuer: string; json?: boolean }) => {
+      const { revocationStatus } = await import("../../revocation/status");
+      const s = await revocationStatus(o.issuer);
+      if (o.json) {
+        printJson({ issuer: s.issuer, revocationNumber: s.revocationNumber, nextSerial: s.nextSerial, pending: s.pending.map((p) => ({ serial: p.serial, order: p.order, reason: p.reason, awaiting: p.awaiting, renewed: p.renewed, excluded: p.excluded, deadline: p.deadline })) });
+        return;
+      }
+      process.stdout.write(`${s.issuer}: revocation number ${s.revocationNumber}, next serial ${s.nextSerial}\n`);
+      for (const p of s.pending) process.stdout.write(`  pending revocation of ${p.serial} (${p.order}, ${p.reason}): awaiting ${p.awaiting.join(", ") || "nothing"}\n`);
+    });
+  revocation
+    .command("complete")
+    .description("move the RN for a pending revocation; without --force only when no replacement is awaited")
+    .requiredOption("--issuer <name>", "issuer name")
+    .requiredOption("--serial <serial>", "serial of the pending revocation")
+    .option("--force", "move the RN even though replacements are still awaited")
+    .action(async (o: { issuer: string; serial: string; force?: boolean }) => {
+      const { completeRevocation } = await import("../../revocation/prefix");
+      const { cliActor } = await import("../../audit/actor");
+      printJson(await completeRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), force: !!o.force }));
+    });
+  revocation
+    .command("exclude")
+    .description("a holder has stopped: stop waiting for its replacement")
+    .requiredOption("--issuer <name>", "issuer name")
+    .requiredOption("--serial <serial>", "serial whose replacement is no longer awaited")
+    .action(async (o: { issuer: string; serial: string }) => {
+      const { excludeFromRevocation } = await import("../../revocation/prefix");
+      const { cliActor } = await import("../../audit/actor");
+      printJson(await excludeFromRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial) }));
+    });
+
+  program
+    .command("sweep")
+    .description("expiry sweep (for cron): renewal requests for the largest serial expiring within the look-ahead, RN moves when they are done; passed deadlines complete")
+    .option("--issuer <name>", "only this issuer")
+    .option("--look-ahead-days <n>", "look-ahead in days", "30")
+    .action(async (o: { issuer?: string; lookAheadDays: string }) => {
+      const { runSweep } = await import("../../revocation/sweep");
+      const { parsePositiveInt } = await import("../io");
+      const { cliActor } = await import("../../audit/actor");
+      const reports = await runSweep({ issuer: o.issuer, lookAheadDays: parsePositiveInt(o.lookAheadDays, "look-ahead-days"), actor: cliActor() });
+      if (o.issuer && reports.length === 0) {
+        process.stderr.write(`rootline: issuer: no issuer named "${o.issuer}"\n`);
+        throw new CliExit(2);
+      }
+      printJson(reports);
+    });
+
+  const repository = program.command("repository").description("the device repository");
+  repository
+    .command("export")
+    .description("write the repository (issuers, CA certificates, signed revocation information, CRLs) as static files")
+    .requiredOption("--dir <dir>", "output directory")
+    .action(async (o: { dir: string }) => {
+      const { exportRepository } = await import("../../repository/export");
+      printJson({ dir: o.dir, files: await exportRepository(o.dir) });
+    });
+}
