@@ -106,4 +106,22 @@ export function register(program: Command): void {
       const { exportRepository } = await import("../../repository/export");
       printJson({ dir: o.dir, files: await exportRepository(o.dir) });
     });
+  repository
+    .command("serve-tls")
+    .description("serve the bare revocation number over TLS (second form) for one issuer, with a repository certificate issued by that issuer; runs until interrupted")
+    .requiredOption("--issuer <name>", "issuer name")
+    .option("--port <port>", "TCP port", "3443")
+    .option("--host <host>", "listen address", "127.0.0.1")
+    .option("--name <san>", "SAN of the repository certificate, e.g. DNS:repo.example (repeatable; default DNS:localhost, IP:127.0.0.1)", collect)
+    .action(async (o: { issuer: string; port: string; host: string; name?: string[] }) => {
+      const { serveTlsRepository } = await import("../../repository/tlsService");
+      const { parsePositiveInt } = await import("../io");
+      const repo = await serveTlsRepository({ issuer: o.issuer, port: parsePositiveInt(o.port, "port"), host: o.host, hosts: o.name });
+      process.stdout.write(`${JSON.stringify({ url: repo.url })}\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await repo.stop();
+    });
 }

@@ -1,0 +1,38 @@
+import { runSweep } from "./revocation/sweep";
+
+/**
+ * Background work of the app process (started from instrumentation.ts):
+ * - the expiry sweep every ROOTLINE_SWEEP_INTERVAL_MINUTES (default 60; 0 turns it off,
+ *   e.g. when cron runs `rootline sweep`), look-ahead ROOTLINE_SWEEP_LOOK_AHEAD_DAYS (30);
+ * - the bare-RN TLS repository when ROOTLINE_TLS_REPOSITORY_ISSUER is set, on
+ *   ROOTLINE_TLS_REPOSITORY_PORT (default 3443).
+ * Several app processes may sweep at once: sweeps serialize on the database.
+ */
+export function startBackgroundJobs(env = process.env): void {
+  const minutes = Number(env.ROOTLINE_SWEEP_INTERVAL_MINUTES ?? "60");
+  const lookAheadDays = Number(env.ROOTLINE_SWEEP_LOOK_AHEAD_DAYS ?? "30");
+  if (minutes > 0) {
+    const timer = setInterval(() => {
+      runSweep({ lookAheadDays })
+        .then((reports) => {
+          for (const r of reports) if (r.opened || r.completed.length || r.deadlinesPassed.length) console.log(`rootline sweep: ${r.issuer}: RN ${r.revocationNumber}${r.opened ? `, renewal requested up to serial ${r.opened.serial}` : ""}`);
+        })
+        .catch((err) => console.error("rootline: expiry sweep failed:", err));
+    }, minutes * 60_000);
+    timer.unref();
+  }
+  const issuer = env.ROOTLINE_TLS_REPOSITORY_ISSUER;
+  if (issuer) {
+    void import("./repository/tlsService")
+      .then(({ serveTlsRepository }) =>
+        serveTlsRepository({
+          issuer,
+          port: Number(env.ROOTLINE_TLS_REPOSITORY_PORT ?? "3443"),
+          host: env.ROOTLINE_TLS_REPOSITORY_HOST ?? "0.0.0.0",
+          hosts: env.ROOTLINE_TLS_REPOSITORY_NAMES?.split(",").map((s) => s.trim()).filter(Boolean),
+        }),
+      )
+      .then((r) => console.log(`rootline: TLS repository for ${issuer} on ${r.url}`))
+      .catch((err) => console.error(`rootline: TLS repository for ${issuer} did not start:`, err.message));
+  }
+}
