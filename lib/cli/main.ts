@@ -4,6 +4,7 @@ import { InputError } from "../pki/errors";
 import { CliExit } from "./io";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
+import * as device from "./commands/device";
 import * as issuer from "./commands/issuer";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
@@ -11,7 +12,7 @@ import * as revocation from "./commands/revocation";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, issuer, cert, revocation, plan, audit, masterKey];
+const COMMANDS: { register(program: Command): void }[] = [user, issuer, cert, revocation, plan, device, audit, masterKey];
 
 export function buildProgram(): Command {
   const program = new Command("rootline")
