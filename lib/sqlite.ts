@@ -24,9 +24,28 @@ export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
 
   async connect(): Promise<SqlDriverAdapter> {
     const adapter = await this.#inner.connect();
-    tune((adapter as unknown as { client: Database.Database }).client);
+    const client = (adapter as unknown as { client: Database.Database }).client;
+    tune(client);
+    this.client = client;
     return adapter;
   }
+
+  /** The connection Prisma opened, for the change token below; null before the first query. */
+  client: Database.Database | null = null;
+
+  /**
+   * Changes whenever anything committed to the database: `data_version` counts other
+   * connections' commits (other processes), `total_changes()` this connection's own.
+   * Costs microseconds, so read-mostly endpoints can validate a cache on every request.
+   */
+  changeToken(): string | null {
+    if (!this.client) return null;
+    const version = this.client.pragma("data_version", { simple: true });
+    const own = this.#totalChanges ??= this.client.prepare("SELECT total_changes()").pluck();
+    return `${version}:${own.get()}`;
+  }
+
+  #totalChanges: Database.Statement | undefined;
 
   connectToShadowDb(): Promise<SqlDriverAdapter> {
     return this.#inner.connectToShadowDb();

@@ -22,18 +22,23 @@ function json(v: unknown): string | null {
  * schema: two writers that raced for the same head cannot both commit.
  */
 export async function appendAudit(tx: Tx, actor: Actor, input: AuditInput): Promise<void> {
+  await appendAuditMany(tx, [{ actor, input }]);
+}
+
+/** Several entries, chained in order, in one insert (group-committed issuance writes hundreds). */
+export async function appendAuditMany(tx: Tx, entries: { actor: Actor; input: AuditInput }[]): Promise<void> {
+  if (entries.length === 0) return;
   const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-  const prevHash = last?.hash ?? GENESIS;
-  const record = {
-    at: new Date(),
-    actor: actorLabel(actor),
-    action: input.action,
-    targetType: input.targetType,
-    targetId: input.targetId,
-    before: json(input.before),
-    after: json(input.after),
-  };
-  await tx.auditEvent.create({ data: { ...record, prevHash, hash: chainHash(prevHash, record) } });
+  let prevHash = last?.hash ?? GENESIS;
+  const at = new Date();
+  const rows = entries.map(({ actor, input }) => {
+    const record = { at, actor: actorLabel(actor), action: input.action, targetType: input.targetType, targetId: input.targetId, before: json(input.before), after: json(input.after) };
+    const row = { ...record, prevHash, hash: chainHash(prevHash, record) };
+    prevHash = row.hash;
+    return row;
+  });
+  if (rows.length === 1) await tx.auditEvent.create({ data: rows[0] });
+  else await tx.auditEvent.createMany({ data: rows });
 }
 
 /** Verifies the whole chain in pages, so memory stays flat on a long log. */

@@ -162,3 +162,21 @@ describe("issuance", () => {
     expect(await verifyAuditLog(db())).toMatchObject({ ok: true });
   });
 });
+
+describe("group commit", () => {
+  it("shares one transaction among concurrent requests, and a failing request neither blocks the others nor consumes a serial", async () => {
+    const { csr } = opensslCsr("/CN=batch.example");
+    const good = await requestFromCsr({ csr });
+    // A request the signer refuses: an empty SAN list for a profile that requires one.
+    const bad = { ...good, sans: [] };
+    const before = (await db().issuer.findUniqueOrThrow({ where: { name: "ca-ec-p256" } })).nextSerial;
+    const auditBefore = await db().auditEvent.count();
+    const results = await Promise.allSettled([good, bad, good, good].map((r) => issueCertificate(admin, "ca-ec-p256", r)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    const serials = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.serial] : []));
+    expect(serials).toEqual([before, before + 1n, before + 2n]);
+    expect((await db().issuer.findUniqueOrThrow({ where: { name: "ca-ec-p256" } })).nextSerial).toBe(before + 3n);
+    expect(await db().auditEvent.count()).toBe(auditBefore + 3);
+    expect(await verifyAuditLog(db())).toMatchObject({ ok: true });
+  });
+});

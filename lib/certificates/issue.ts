@@ -1,5 +1,6 @@
-import { appendAudit, type Actor } from "../audit";
+import { appendAuditMany, type Actor } from "../audit";
 import { requirePermission } from "../auth/roles";
+import type { Prisma } from "../../generated/prisma/client";
 import { db, type Tx } from "../db";
 import { InputError, NotFoundError } from "../pki/errors";
 import { sha256Hex } from "../pki/fingerprint";
@@ -19,64 +20,135 @@ export interface IssueOptions {
   tx?: Tx;
 }
 
-export type IssuedCertificate = Awaited<ReturnType<typeof insertSigned>>;
+interface Item {
+  actor: Actor;
+  req: SignRequest;
+  opts: IssueOptions;
+}
 
-async function insertSigned(tx: Tx, actor: Actor, issuerName: string, req: SignRequest, opts: IssueOptions) {
-  const now = opts.now ?? new Date();
-  // The transaction holds SQLite's write lock (lib/sqlite.ts), so concurrent issuers,
-  // in this process or another, queue here and serials stay monotonic and unique.
-  const issuer = await tx.issuer.findUnique({ where: { name: issuerName } });
-  if (!issuer) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
-  if (issuer.notAfter.getTime() <= now.getTime()) throw new InputError("issuer", `the CA "${issuerName}" expired on ${issuer.notAfter.toISOString().slice(0, 10)}`);
-  const serial = issuer.nextSerial;
-  await tx.issuer.update({ where: { id: issuer.id }, data: { nextSerial: serial + 1n } });
-  const win = validityWindow(now, issuer.certValidityDays);
-  // A certificate never outlives its CA.
-  const notAfter = win.notAfter > issuer.notAfter ? issuer.notAfter : win.notAfter;
-  const der = signerFor(issuer).issue({
-    subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} },
-    subjectPublicKeySpki: req.spki,
-    serial,
-    notBefore: win.notBefore,
-    notAfter,
-    profile: req.profile,
-    sans: req.sans,
+type Outcome = { ok: true; value: IssuedCertificate } | { ok: false; error: unknown };
+
+const CERT_COLUMNS = {
+  id: true, issuerId: true, serial: true, subject: true, commonName: true, sans: true, profile: true, keyType: true,
+  notBefore: true, notAfter: true, der: true, fingerprintSha256: true, spkiSha256: true, status: true,
+  revokedAt: true, revocationReason: true, replacesId: true, createdAt: true,
+} as const;
+
+export type IssuedCertificate = Awaited<ReturnType<typeof insertedRow>> & { issuerName: string; hasKey: boolean };
+const insertedRow = (tx: Tx, id: string) => tx.certificate.findUniqueOrThrow({ where: { id }, select: CERT_COLUMNS });
+
+/**
+ * Signs and stores a batch of requests for one issuer inside `tx`: one issuer read, one
+ * serial-counter update, one insert of all certificates, one chained audit insert.
+ * Serials are handed out in order, and only to requests that signed; a request that
+ * fails gets its own error and consumes no serial.
+ */
+async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Promise<Outcome[]> {
+  // The transaction holds SQLite's write lock (lib/sqlite.ts): concurrent issuers, in
+  // this process or another, queue, so serials stay monotonic and unique.
+  const issuer = await tx.issuer.findUnique({
+    where: { name: issuerName },
+    select: { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true },
   });
-  const row = await tx.certificate.create({
-    data: {
-      issuerId: issuer.id,
-      serial,
-      subject: req.subject,
-      commonName: req.commonName,
-      sans: formatSans(req.sans),
-      profile: req.profile.name,
-      keyType: req.keyType,
-      notBefore: win.notBefore,
-      notAfter,
-      der: Buffer.from(der),
-      fingerprintSha256: sha256Hex(der),
-      spkiSha256: req.spkiSha256,
-      sealedKey: req.generatedKey ? seal(req.generatedKey, PURPOSE.certificateKey) : null,
-      replacesId: opts.replacesId ?? null,
-    },
-    omit: { sealedKey: true },
+  if (!issuer) return items.map(() => ({ ok: false, error: new NotFoundError("issuer", `no issuer named "${issuerName}"`) }));
+  const signer = signerFor(issuer);
+  const outcomes: (Outcome | undefined)[] = new Array(items.length);
+  const rows: Prisma.CertificateCreateManyInput[] = [];
+  const signedIndex: number[] = [];
+  let serial = issuer.nextSerial;
+  items.forEach((item, i) => {
+    const now = item.opts.now ?? new Date();
+    if (issuer.notAfter.getTime() <= now.getTime()) {
+      outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" expired on ${issuer.notAfter.toISOString().slice(0, 10)}`) };
+      return;
+    }
+    const win = validityWindow(now, issuer.certValidityDays);
+    // A certificate never outlives its CA.
+    const notAfter = win.notAfter > issuer.notAfter ? issuer.notAfter : win.notAfter;
+    const { req } = item;
+    let der: Uint8Array;
+    try {
+      der = signer.issue({ subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} }, subjectPublicKeySpki: req.spki, serial, notBefore: win.notBefore, notAfter, profile: req.profile, sans: req.sans });
+    } catch (error) {
+      outcomes[i] = { ok: false, error };
+      return;
+    }
+    rows.push({
+      issuerId: issuer.id, serial, subject: req.subject, commonName: req.commonName, sans: formatSans(req.sans), profile: req.profile.name, keyType: req.keyType,
+      notBefore: win.notBefore, notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: req.spkiSha256,
+      sealedKey: req.generatedKey ? seal(req.generatedKey, PURPOSE.certificateKey) : null, replacesId: item.opts.replacesId ?? null,
+    });
+    signedIndex.push(i);
+    serial++;
   });
-  await appendAudit(tx, actor, {
-    action: opts.replacesId ? "certificate.renew" : "certificate.issue",
-    targetType: "certificate",
-    targetId: row.id,
-    after: { issuer: issuerName, serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!req.generatedKey, replaces: opts.replacesId },
+  if (rows.length === 0) return outcomes as Outcome[];
+  await tx.issuer.update({ where: { id: issuer.id }, data: { nextSerial: serial } });
+  const created = await tx.certificate.createManyAndReturn({ data: rows, select: CERT_COLUMNS });
+  const bySerial = new Map(created.map((c) => [c.serial, c]));
+  const issued = signedIndex.map((i, k) => {
+    const row = bySerial.get(BigInt(rows[k].serial))!;
+    const value: IssuedCertificate = { ...row, issuerName, hasKey: !!items[i].req.generatedKey };
+    outcomes[i] = { ok: true, value };
+    return { item: items[i], row };
   });
-  return { ...row, issuerName, hasKey: !!req.generatedKey };
+  await appendAuditMany(
+    tx,
+    issued.map(({ item, row }) => ({
+      actor: item.actor,
+      input: {
+        action: item.opts.replacesId ? "certificate.renew" : "certificate.issue",
+        targetType: "certificate",
+        targetId: row.id,
+        after: { issuer: issuerName, serial: row.serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!item.req.generatedKey, replaces: item.opts.replacesId },
+      },
+    })),
+  );
+  return outcomes as Outcome[];
+}
+
+/**
+ * Group commit: requests for the same issuer that arrive while a transaction is running
+ * wait and then share the next one. Each caller still gets its certificate only after
+ * the transaction that stored it committed; throughput no longer pays one transaction
+ * per certificate (a Prisma query costs ~0.3 ms here, a signature 0.05 ms).
+ */
+const MAX_BATCH = 256;
+const queues = new Map<string, { items: (Item & { resolve(v: IssuedCertificate): void; reject(e: unknown): void })[]; scheduled: boolean }>();
+
+function flush(issuerName: string): void {
+  const q = queues.get(issuerName)!;
+  const batch = q.items.splice(0, MAX_BATCH);
+  db()
+    .$transaction((tx) => insertSignedBatch(tx, issuerName, batch))
+    .then(
+      (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i].resolve(o.value) : batch[i].reject(o.error))),
+      (error) => batch.forEach((b) => b.reject(error)),
+    )
+    .finally(() => {
+      if (q.items.length) flush(issuerName);
+      else q.scheduled = false;
+    });
 }
 
 /**
  * The last step of the pipeline: allocate the serial, sign, store and audit in one
- * transaction. A failure anywhere leaves no row, no audit entry and no consumed serial.
+ * transaction. A failure leaves no row, no audit entry and no consumed serial.
  */
-export async function issueCertificate(actor: Actor, issuerName: string, req: SignRequest, opts: IssueOptions = {}) {
+export async function issueCertificate(actor: Actor, issuerName: string, req: SignRequest, opts: IssueOptions = {}): Promise<IssuedCertificate> {
   requirePermission(actor.role, "certificates:write");
-  if (opts.tx) return insertSigned(opts.tx, actor, issuerName, req, opts);
-  return db().$transaction((tx) => insertSigned(tx, actor, issuerName, req, opts));
+  if (opts.tx) {
+    const [o] = await insertSignedBatch(opts.tx, issuerName, [{ actor, req, opts }]);
+    if (!o.ok) throw o.error;
+    return o.value;
+  }
+  return new Promise((resolve, reject) => {
+    let q = queues.get(issuerName);
+    if (!q) queues.set(issuerName, (q = { items: [], scheduled: false }));
+    q.items.push({ actor, req, opts, resolve, reject });
+    if (!q.scheduled) {
+      q.scheduled = true;
+      // Let requests that arrive in this tick join the first batch.
+      setImmediate(() => flush(issuerName));
+    }
+  });
 }
-

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { db } from "../db";
+import { databaseChangeToken, db } from "../db";
 import { NotFoundError } from "../pki/errors";
 import { pemEncode } from "../pki/pem";
 import { signRevocationInfo, type RevocationInfoJson } from "../revocation/info";
@@ -18,6 +18,24 @@ export interface RepositoryDocument {
   contentType: string;
   etag: string;
   cacheControl: string;
+}
+
+/**
+ * Documents are cached per process and re-validated on every request with the
+ * database's change token: unchanged database, same bytes, no query at all. Any
+ * commit anywhere (an RN change in another process included) invalidates them.
+ */
+const docCache = new Map<string, { token: string; doc: RepositoryDocument }>();
+
+async function cached(key: string, load: () => Promise<RepositoryDocument>): Promise<RepositoryDocument> {
+  const token = databaseChangeToken();
+  const hit = docCache.get(key);
+  if (token !== null && hit?.token === token) return hit.doc;
+  const doc = await load();
+  const after = databaseChangeToken();
+  // Only cache what was read while nothing changed in between.
+  if (token !== null && after === token) docCache.set(key, { token, doc });
+  return doc;
 }
 
 const etagOf = (parts: string) => `"${crypto.createHash("sha256").update(parts).digest("base64url").slice(0, 22)}"`;
@@ -50,14 +68,18 @@ async function signedInfo(issuerName: string) {
 // so a new RN reaches devices at once. The body is signed, so any cache may hold it.
 const REVALIDATE = "public, no-cache";
 
-export async function revocationInfoJson(issuerName: string): Promise<RepositoryDocument> {
-  const s = await signedInfo(issuerName);
-  return { body: Buffer.from(JSON.stringify(s.json)), contentType: "application/json", etag: s.etag.replace(/"$/, '-j"'), cacheControl: REVALIDATE };
+export function revocationInfoJson(issuerName: string): Promise<RepositoryDocument> {
+  return cached(`json:${issuerName}`, async () => {
+    const s = await signedInfo(issuerName);
+    return { body: Buffer.from(JSON.stringify(s.json)), contentType: "application/json", etag: s.etag.replace(/"$/, '-j"'), cacheControl: REVALIDATE };
+  });
 }
 
-export async function revocationInfoDer(issuerName: string): Promise<RepositoryDocument> {
-  const s = await signedInfo(issuerName);
-  return { body: s.der, contentType: "application/octet-stream", etag: s.etag, cacheControl: REVALIDATE };
+export function revocationInfoDer(issuerName: string): Promise<RepositoryDocument> {
+  return cached(`der:${issuerName}`, async () => {
+    const s = await signedInfo(issuerName);
+    return { body: s.der, contentType: "application/octet-stream", etag: s.etag, cacheControl: REVALIDATE };
+  });
 }
 
 export async function caCertificate(issuerName: string, format: "der" | "pem"): Promise<RepositoryDocument> {
