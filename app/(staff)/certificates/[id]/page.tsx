@@ -7,6 +7,7 @@ import { NotFoundError } from "@/lib/pki/errors";
 import { CertificateView } from "@/components/CertificateView";
 import { CertificateStatus } from "@/components/CertificateStatus";
 import { Alert, Card, PageHeader } from "@/components/ui/Card";
+import { ButtonLink } from "@/components/ui/Button";
 import { requireUser } from "@/app/_lib/session";
 
 export const metadata = { title: "Certificate" };
@@ -19,11 +20,14 @@ export default async function CertificatePage({ params, searchParams }: { params
   const d = decodeCertificate(c.der);
   const dl = `/certificates/${c.id}/download`;
   const belowRn = c.serial < c.issuer.revocationNumber;
+  // Revoked or below the RN: nothing left to revoke (the revoke page would explain why).
+  const revocable = can(me.role, "certificates:write") && c.status !== "revoked" && !belowRn;
   return (
     <>
       <PageHeader
         title={c.commonName || c.subject || `Serial ${c.serial}`}
         subtitle={<>Serial <span className="font-mono">{c.serial.toString()}</span> of <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link> · {c.profile} profile · <CertificateStatus status={c.status} notAfter={c.notAfter} /></>}
+        actions={revocable && <ButtonLink variant="secondary" href={`/certificates/${c.id}/revoke`}>Revoke…</ButtonLink>}
       />
       {issued && <div className="mb-4"><Alert kind="success">Certificate issued{c.hasKey ? ". Download the key and certificate below." : "."}</Alert></div>}
       {belowRn && <div className="mb-4"><Alert kind="warning">Its serial is below the issuer&apos;s revocation number ({c.issuer.revocationNumber.toString()}): devices reject it.</Alert></div>}

@@ -1,0 +1,147 @@
+"use client";
+import Link from "next/link";
+import { startTransition, useActionState, useState } from "react";
+import { REVOCATION_REASON_LABELS, REVOCATION_REASONS } from "@/lib/pki/reasons";
+import { Alert, Card } from "@/components/ui/Card";
+import { Field, Input, Select } from "@/components/ui/Field";
+import { Button, ButtonLink } from "@/components/ui/Button";
+import { AffectedTable, type AffectedRow } from "@/components/revocation/AffectedTable";
+import { OrderChoice, type Order } from "@/components/revocation/OrderChoice";
+import { TokenList } from "@/components/revocation/TokenList";
+import type { FormState } from "@/app/_lib/formState";
+import { revokeAction, type StartedResult } from "./actions";
+
+export interface PreviewData {
+  certificateId: string;
+  issuer: string;
+  serial: string;
+  subject: string;
+  currentRn: string;
+  newRn: string;
+  affected: AffectedRow[];
+}
+
+// removeFromCRL only appears in delta CRLs, and a hold cannot be lifted once the RN has
+// moved past the serial: neither is a reason an operator can choose for a prefix revocation.
+const CHOOSABLE = REVOCATION_REASONS.filter((r) => r !== "removeFromCRL" && r !== "certificateHold");
+
+const PLACED = ["reason", "exclude", "order", "deadline"];
+
+export function RevokeForm({ preview }: { preview: PreviewData }) {
+  const [state, action, pending] = useActionState<FormState<StartedResult>, FormData>(revokeAction, { status: "idle" });
+  // Controlled: the explanations and the summary follow every choice as it is made.
+  const [reason, setReason] = useState("");
+  const [order, setOrder] = useState<Order>("renew-first");
+  const [excluded, setExcluded] = useState<Set<string>>(new Set());
+  const [deadline, setDeadline] = useState("");
+  if (state.status === "ok" && state.data) return <Started preview={preview} result={state.data} />;
+
+  const fe = state.status === "error" ? state.fieldErrors : {};
+  // Errors about a field show beside it; the banner is for the rest (e.g. revoked meanwhile).
+  const general = state.status === "error" && !PLACED.some((f) => fe[f]) ? state.message : null;
+  const targetStopped = reason === "cessationOfOperation";
+  const isStopped = (r: AffectedRow) => excluded.has(r.serial) || (r.serial === preview.serial && targetStopped);
+  const collateral = preview.affected.filter((r) => r.serial !== preview.serial && !isStopped(r));
+  const awaited = preview.affected.filter((r) => !isStopped(r));
+  const tokens = awaited.filter((r) => !r.pendingElsewhere).length;
+  const toggle = (s: string) => setExcluded((prev) => { const n = new Set(prev); if (n.has(s)) n.delete(s); else n.add(s); return n; });
+
+  return (
+    // Submitted by hand, not through <form action>: React resets a form after its action,
+    // which would untick the exclusions in the DOM while the state (and the summary) kept them.
+    <form
+      className="space-y-6"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        startTransition(() => action(data));
+      }}
+    >
+      <input type="hidden" name="certificate" value={preview.certificateId} />
+      {general && <Alert>{general}</Alert>}
+      <Card title="1 · Reason">
+        <div className="max-w-md">
+          <Field label="Reason (RFC 5280)" name="reason" error={reason ? undefined : fe.reason} hint="Recorded in the audit log and on the CRL entry.">
+            <Select name="reason" value={reason} onChange={(e) => setReason(e.target.value)} invalid={!reason && !!fe.reason}>
+              <option value="" disabled>Choose a reason…</option>
+              {CHOOSABLE.map((r) => <option key={r} value={r}>{REVOCATION_REASON_LABELS[r]}</option>)}
+            </Select>
+          </Field>
+        </div>
+      </Card>
+
+      <Card title={`2 · Certificates affected (${preview.affected.length})`}>
+        <p className="mb-3 text-sm text-slate-700">
+          A revocation number is a low-water mark, so revoking serial <span className="font-mono">{preview.serial}</span> also invalidates every certificate of {preview.issuer} below it that devices still accept. Each holder is asked to renew (new key, new serial). Tick a server that has stopped: nobody waits for its replacement.
+        </p>
+        {fe.exclude && <p role="alert" className="mb-2 text-sm text-red-700" data-field-error="exclude">{fe.exclude}</p>}
+        <AffectedTable rows={preview.affected} target={preview.serial} excluded={excluded} targetStopped={targetStopped} onToggle={toggle} />
+      </Card>
+
+      <Card title="3 · Order and deadline">
+        <div className="space-y-5">
+          <OrderChoice order={order} onChange={setOrder} serial={preview.serial} newRn={preview.newRn} collateral={collateral} awaited={awaited.length} />
+          {fe.order && <p role="alert" className="text-sm text-red-700" data-field-error="order">{fe.order}</p>}
+          <div className="max-w-xs">
+            <Field label="Deadline (days, optional)" name="deadline" error={fe.deadline} hint="When it passes, the expiry sweep completes the revocation by force. Empty: no deadline.">
+              <Input name="deadline" type="number" min={1} max={3650} inputMode="numeric" value={deadline} onChange={(e) => setDeadline(e.target.value)} invalid={!!fe.deadline} placeholder="e.g. 14" />
+            </Field>
+          </div>
+        </div>
+      </Card>
+
+      <Summary preview={preview} order={order} awaited={awaited.length} tokens={tokens} stopped={preview.affected.length - awaited.length} />
+      <div className="flex items-center gap-3">
+        <Button type="submit" variant="danger" disabled={pending}>{pending ? "Revoking…" : `Revoke serial ${preview.serial}`}</Button>
+        <Link href={`/certificates/${preview.certificateId}`} className="text-sm font-medium text-slate-600 hover:underline">Cancel</Link>
+      </div>
+    </form>
+  );
+}
+
+/** What confirming does, in the order it happens. */
+function Summary({ preview, order, awaited, tokens, stopped }: { preview: PreviewData; order: Order; awaited: number; tokens: number; stopped: number }) {
+  const now = order === "raise-first" || awaited === 0;
+  return (
+    <section className="rounded-lg border border-slate-300 bg-slate-50 p-5" aria-label="What happens when you confirm">
+      <div className="flex flex-wrap items-center gap-6">
+        <div>
+          <p className="text-xs font-semibold uppercase tracking-wide text-slate-500">Revocation number</p>
+          <p className="font-mono text-3xl font-semibold tabular-nums text-slate-900" data-testid="rn-change">
+            {preview.currentRn} <span className="text-slate-400">→</span> {preview.newRn}
+          </p>
+          <p className="text-xs text-slate-600">{now ? "as soon as you confirm" : `after ${awaited} renewal${awaited === 1 ? "" : "s"}, the deadline, or a forced completion`}</p>
+        </div>
+        <ul className="min-w-64 flex-1 list-disc space-y-1 pl-5 text-sm text-slate-700">
+          <li>Serial <span className="font-mono">{preview.serial}</span> is marked revoked and listed on the CRL now.</li>
+          <li>{awaited} holder{awaited === 1 ? "" : "s"} must renew{stopped > 0 ? `; ${stopped} stopped server${stopped === 1 ? " is" : "s are"} not waited for` : ""}.</li>
+          <li>{tokens > 0 ? `${tokens} one-time renewal token${tokens === 1 ? "" : "s"} will be shown once, right after you confirm.` : "No renewal tokens are issued."}</li>
+        </ul>
+      </div>
+    </section>
+  );
+}
+
+function Started({ preview, result }: { preview: PreviewData; result: StartedResult }) {
+  const subjects = new Map(preview.affected.map((a) => [a.serial, a.subject]));
+  return (
+    <div className="space-y-6">
+      <Alert kind="success">
+        Serial <span className="font-mono">{result.serial}</span> of {result.issuer} is revoked and on the CRL.{" "}
+        {BigInt(result.revocationNumber) > BigInt(result.serial) ? (
+          <>The revocation number is now <span className="font-mono font-semibold">{result.revocationNumber}</span>: devices reject it at once.</>
+        ) : (
+          <>The revocation number stays <span className="font-mono font-semibold">{result.revocationNumber}</span> until {result.awaiting.length} holder{result.awaiting.length === 1 ? " renews" : "s renew"}, then becomes <span className="font-mono font-semibold">{String(BigInt(result.serial) + 1n)}</span>.</>
+        )}
+      </Alert>
+      <Card title="One-time renewal tokens">
+        <div className="mb-4 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" role="status">
+          <p className="font-semibold">Shown once. Copy them now.</p>
+          <p className="mt-1">Rootline keeps only a hash of each token: after you leave this page nobody can display them again. Give each holder its own token over a channel you trust; a holder with its current key can renew without one.</p>
+        </div>
+        <TokenList issuer={result.issuer} tokens={result.tokens.map((t) => ({ ...t, subject: subjects.get(t.serial) ?? "" }))} />
+      </Card>
+      <ButtonLink href={result.next}>I have saved the tokens — go to Revocation</ButtonLink>
+    </div>
+  );
+}

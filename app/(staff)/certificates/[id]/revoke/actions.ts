@@ -1,0 +1,64 @@
+"use server";
+import { redirect } from "next/navigation";
+import { getCertificate } from "@/lib/certificates";
+import { serialFromDecimal } from "@/lib/pki/fingerprint";
+import { InputError } from "@/lib/pki/errors";
+import { startRevocation } from "@/lib/revocation/prefix";
+import { actorOf, requireUser } from "@/app/_lib/session";
+import { fieldError, formError, str, type FormState } from "@/app/_lib/actions";
+import { dashboardUrl } from "../../../revocation/urls";
+
+export interface StartedResult {
+  issuer: string;
+  serial: string;
+  revocationNumber: string;
+  /** Serials whose renewal the RN still waits for (empty when it already moved). */
+  awaiting: string[];
+  /** Where "Done" leads: the dashboard with the notice for this revocation. */
+  next: string;
+  tokens: { serial: string; token: string }[];
+}
+
+const MAX_DEADLINE_DAYS = 3650;
+
+/** Days from now, as the operator types them; empty means no deadline. */
+function deadlineFrom(days: string, now: Date): Date | undefined {
+  const t = days.trim();
+  if (!t) return undefined;
+  if (!/^[0-9]+$/.test(t) || Number(t) < 1 || Number(t) > MAX_DEADLINE_DAYS) throw new InputError("deadline", `the deadline is a whole number of days from 1 to ${MAX_DEADLINE_DAYS}, got "${t}"`);
+  return new Date(now.getTime() + Number(t) * 86_400_000);
+}
+
+/**
+ * Starts the prefix revocation of a certificate. The issuer and serial come from the
+ * stored certificate, not from the form, so the preview and the revocation agree.
+ * Renewal tokens exist only in this response: when there are any, the form shows them
+ * once instead of redirecting, since a redirect would drop them.
+ */
+export async function revokeAction(_prev: FormState<StartedResult>, form: FormData): Promise<FormState<StartedResult>> {
+  const me = await requireUser("certificates:write");
+  if (!str(form, "reason")) return fieldError(form, "reason", "choose the reason for the revocation");
+  let next: string;
+  try {
+    const c = await getCertificate(str(form, "certificate"));
+    const now = new Date();
+    const r = await startRevocation(actorOf(me), {
+      issuer: c.issuer.name,
+      serial: c.serial,
+      reason: str(form, "reason"),
+      order: str(form, "order"),
+      exclude: form.getAll("exclude").map((v) => serialFromDecimal(String(v), "exclude")),
+      deadline: deadlineFrom(str(form, "deadline"), now),
+      now,
+    });
+    const notice = r.completed ? "started-completed" : r.order === "raise-first" ? "started-raised" : "started";
+    // For renew-first the RN has not moved yet; the notice then names the RN to come (S+1).
+    next = dashboardUrl(r.issuer, { notice, serial: r.serial, rn: notice === "started" ? undefined : r.revocationNumber });
+    if (r.tokens.length > 0) {
+      return { status: "ok", data: { issuer: r.issuer, serial: r.serial.toString(), revocationNumber: r.revocationNumber.toString(), awaiting: r.awaiting.map(String), next, tokens: r.tokens.map((t) => ({ serial: t.serial.toString(), token: t.token })) } };
+    }
+  } catch (err) {
+    return formError(err, form);
+  }
+  redirect(next);
+}
