@@ -55,6 +55,8 @@ export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
 function tune(client: Database.Database): void {
   client.pragma("journal_mode = WAL");
   client.pragma("busy_timeout = 15000");
+  // Keeps the query planner's statistics current (SQLite's advice: on every open).
+  client.pragma("optimize = 0x10002");
   const prepare = client.prepare.bind(client);
   client.prepare = ((sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql)) as typeof client.prepare;
 }

@@ -171,13 +171,22 @@ CREATE UNIQUE INDEX "Issuer_name_key" ON "Issuer"("name");
 CREATE INDEX "Certificate_issuerId_status_serial_idx" ON "Certificate"("issuerId", "status", "serial");
 
 -- CreateIndex
-CREATE INDEX "Certificate_notAfter_idx" ON "Certificate"("notAfter");
+CREATE INDEX "Certificate_serial_id_idx" ON "Certificate"("serial", "id");
 
 -- CreateIndex
-CREATE INDEX "Certificate_commonName_idx" ON "Certificate"("commonName");
+CREATE INDEX "Certificate_notAfter_id_idx" ON "Certificate"("notAfter", "id");
 
 -- CreateIndex
-CREATE INDEX "Certificate_status_idx" ON "Certificate"("status");
+CREATE INDEX "Certificate_commonName_id_idx" ON "Certificate"("commonName", "id");
+
+-- CreateIndex
+CREATE INDEX "Certificate_createdAt_id_idx" ON "Certificate"("createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "Certificate_status_notAfter_idx" ON "Certificate"("status", "notAfter");
+
+-- CreateIndex
+CREATE INDEX "Certificate_issuerId_status_notAfter_idx" ON "Certificate"("issuerId", "status", "notAfter");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Certificate_issuerId_serial_key" ON "Certificate"("issuerId", "serial");
