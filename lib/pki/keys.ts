@@ -5,17 +5,8 @@ import { DerError, parseDer } from "./der";
 import { MAX_OBJECT_BYTES, pemDecodeOne } from "./pem";
 import { parseSpki, publicKeyObject, type ParsedSpki } from "./spki";
 
-/** The key types Rootline generates, imports and certifies. Nothing else is accepted. */
-export type KeyType = "ec-p256" | "ec-p384" | "rsa-2048" | "rsa-3072" | "rsa-4096";
-export const KEY_TYPES: readonly KeyType[] = ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"];
-
-export const KEY_TYPE_LABELS: Readonly<Record<KeyType, string>> = {
-  "ec-p256": "ECDSA P-256",
-  "ec-p384": "ECDSA P-384",
-  "rsa-2048": "RSA 2048",
-  "rsa-3072": "RSA 3072",
-  "rsa-4096": "RSA 4096",
-};
+export { KEY_TYPES, KEY_TYPE_LABELS, type KeyType } from "./keyTypes";
+import { KEY_TYPES, type KeyType } from "./keyTypes";
 
 export const isEcKeyType = (t: KeyType): boolean => t.startsWith("ec-");
 

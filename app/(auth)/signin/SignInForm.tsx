@@ -1,15 +1,12 @@
 "use client";
-import { useActionState } from "react";
 import { Field, Input } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
+import { useFormAction } from "@/components/ui/useFormAction";
 import { signInAction } from "../actions";
-import { formValues, type FormState } from "@/app/_lib/formState";
 
 export function SignInForm({ next }: { next: string }) {
-  const [state, action] = useActionState<FormState, FormData>(signInAction, { status: "idle" });
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
+  const { state, formAction: action, fe, v } = useFormAction(signInAction);
   return (
     <form action={action} className="space-y-4">
       {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}

@@ -1,15 +1,12 @@
 "use client";
-import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { useFormAction } from "@/components/ui/useFormAction";
 import { createTokenAction } from "./actions";
 
 export function NewTokenForm() {
-  const [state, action] = useActionState<FormState<{ token: string }>, FormData>(createTokenAction, { status: "idle" });
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
+  const { state, formAction: action, fe, v } = useFormAction<{ token: string }>(createTokenAction);
   return (
     <form action={action} className="space-y-4">
       {state.status === "ok" && (

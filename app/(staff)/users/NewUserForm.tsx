@@ -1,15 +1,12 @@
 "use client";
-import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { useFormAction } from "@/components/ui/useFormAction";
 import { createUserAction } from "./actions";
 
 export function NewUserForm() {
-  const [state, action] = useActionState<FormState, FormData>(createUserAction, { status: "idle" });
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
+  const { state, formAction: action, fe, v } = useFormAction(createUserAction);
   return (
     <form action={action} className="grid grid-cols-1 gap-4 md:grid-cols-2">
       <div className="md:col-span-2">

@@ -1,16 +1,15 @@
 "use client";
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { Field, Input, Select, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { KeyTypeSelect } from "@/components/KeyTypeSelect";
+import { useFormAction } from "@/components/ui/useFormAction";
 import { issueAction } from "../actions";
 
 export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defaultIssuer?: string }) {
-  const [state, action] = useActionState<FormState, FormData>(issueAction, { status: "idle" });
+  const { state, formAction: action, fe, v } = useFormAction(issueAction);
   const [mode, setMode] = useState<"csr" | "generate">("csr");
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
   const tab = (m: typeof mode, label: string) => (
     <button type="button" role="tab" aria-selected={mode === m} onClick={() => setMode(m)} className={`rounded-md px-3 py-1.5 text-sm font-medium ${mode === m ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900"}`}>
       {label}
@@ -54,13 +53,7 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
             <Field label="Organizational unit (OU)" name="ou"><Input name="ou" defaultValue={v.ou} /></Field>
             <Field label="Country (C)" name="c"><Input name="c" defaultValue={v.c} maxLength={2} /></Field>
             <Field label="Key type" name="keyType" error={fe.keyType}>
-              <Select name="keyType" defaultValue={v.keyType ?? "ec-p256"}>
-                <option value="ec-p256">ECDSA P-256</option>
-                <option value="ec-p384">ECDSA P-384</option>
-                <option value="rsa-2048">RSA 2048</option>
-                <option value="rsa-3072">RSA 3072</option>
-                <option value="rsa-4096">RSA 4096</option>
-              </Select>
+              <KeyTypeSelect defaultValue={v.keyType} />
             </Field>
           </div>
           <p className="text-xs text-slate-500">The key is generated and sealed on the server; download it afterwards as PKCS#12 (with a password you choose) or PEM.</p>

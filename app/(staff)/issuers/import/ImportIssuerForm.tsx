@@ -1,15 +1,12 @@
 "use client";
-import { useActionState } from "react";
 import { Field, Input, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { useFormAction } from "@/components/ui/useFormAction";
 import { importIssuerAction } from "../actions";
 
 export function ImportIssuerForm() {
-  const [state, action] = useActionState<FormState, FormData>(importIssuerAction, { status: "idle" });
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
+  const { state, formAction: action, fe, v } = useFormAction(importIssuerAction);
   return (
     <form action={action} className="space-y-5">
       {state.status === "error" && <Alert>{state.message}</Alert>}

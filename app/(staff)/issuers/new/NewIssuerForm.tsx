@@ -1,15 +1,13 @@
 "use client";
-import { useActionState } from "react";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { useFormAction } from "@/components/ui/useFormAction";
+import { KeyTypeSelect } from "@/components/KeyTypeSelect";
 import { createIssuerAction } from "../actions";
 
 export function NewIssuerForm() {
-  const [state, action] = useActionState<FormState, FormData>(createIssuerAction, { status: "idle" });
-  const fe = state.status === "error" ? state.fieldErrors : {};
-  const v = formValues(state);
+  const { state, formAction: action, fe, v } = useFormAction(createIssuerAction);
   return (
     <form action={action} className="space-y-6">
       {state.status === "error" && <Alert>{state.message}</Alert>}
@@ -18,13 +16,7 @@ export function NewIssuerForm() {
           <Input name="name" defaultValue={v.name} required placeholder="fleet-ca" invalid={!!fe.name} />
         </Field>
         <Field label="Key type" name="keyType" error={fe.keyType}>
-          <Select name="keyType" defaultValue={v.keyType ?? "ec-p256"} invalid={!!fe.keyType}>
-            <option value="ec-p256">ECDSA P-256</option>
-            <option value="ec-p384">ECDSA P-384</option>
-            <option value="rsa-2048">RSA 2048</option>
-            <option value="rsa-3072">RSA 3072</option>
-            <option value="rsa-4096">RSA 4096</option>
-          </Select>
+          <KeyTypeSelect defaultValue={v.keyType} invalid={!!fe.keyType} />
         </Field>
       </div>
       <fieldset className="rounded-md border border-slate-200 p-4">

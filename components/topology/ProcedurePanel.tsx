@@ -1,0 +1,136 @@
+"use client";
+import type { Mode, ScheduleName } from "@/lib/rotation";
+import { describeCheck, KIND_TEXT } from "@/lib/topologies/procedure";
+import { Button } from "@/components/ui/Button";
+import { StepList } from "./StepList";
+import type { Selection } from "./TopologyCanvas";
+import type { Procedure } from "./useProcedure";
+
+const control = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200 disabled:bg-slate-50";
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 18 18" width="16" height="16" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+      <path d={d} />
+    </svg>
+  );
+}
+
+function Stepper({ p }: { p: Procedure }) {
+  const n = p.order.length;
+  const task = p.step > 0 ? p.tasks.get(p.order[p.step - 1]) : undefined;
+  return (
+    <div className="space-y-2 rounded-md border border-slate-200 bg-white p-2.5" data-testid="stepper">
+      <div className="flex items-center gap-1.5">
+        <Button variant="secondary" className="px-2 py-1" aria-label="First step" title="Before the first step" onClick={() => p.setStep(0)} disabled={p.step === 0}><Icon d="M11 4 5 9l6 5M5 4v10" /></Button>
+        <Button variant="secondary" className="px-2 py-1" onClick={() => p.setStep(p.step - 1)} disabled={p.step === 0}>Previous</Button>
+        <Button variant="secondary" className="px-2 py-1" onClick={() => p.setStep(p.step + 1)} disabled={p.step === n}>Next</Button>
+        <Button variant="secondary" className="px-2 py-1" aria-label="Last step" title="After the last step" onClick={() => p.setStep(n)} disabled={p.step === n}><Icon d="m7 4 6 5-6 5M13 4v10" /></Button>
+        <span className="ml-auto text-xs tabular-nums text-slate-600" data-testid="step-counter">
+          step {p.step} / {n}
+        </span>
+      </div>
+      <input type="range" min={0} max={n} value={p.step} onChange={(e) => p.setStep(Number(e.target.value))} className="w-full accent-indigo-600" aria-label="Step" />
+      <p className="min-h-8 text-xs text-slate-700" data-testid="step-description">
+        {task ? (
+          <>
+            <span className="font-mono font-semibold">{task.id}</span>: {task.node ?? "the CA"} {KIND_TEXT[task.kind]}.
+          </>
+        ) : (
+          "Before the update: every node holds the old root and its old certificate."
+        )}
+      </p>
+      <p className="flex gap-3 text-xs" data-testid="link-counts">
+        <span className="text-emerald-700">{p.counts.ok} ok</span>
+        <span className="text-amber-700">{p.counts.fallback} fallback</span>
+        <span className={p.counts.broken ? "font-semibold text-red-700" : "text-slate-500"}>{p.counts.broken} broken</span>
+      </p>
+    </div>
+  );
+}
+
+export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boolean; onFocus(s: Selection): void }) {
+  const { options } = p;
+  const verdict = p.verdict;
+  const computed = p.computed;
+  return (
+    <div className="flex h-full min-h-0 flex-col gap-3">
+      <div className="grid grid-cols-2 gap-2">
+        <label className="text-xs font-medium text-slate-600">
+          Mode
+          <select className={control} value={options.mode} onChange={(e) => p.setOptions({ ...options, mode: e.target.value as Mode })}>
+            <option value="stepwise">stepwise</option>
+            <option value="bundled">bundled</option>
+          </select>
+        </label>
+        <label className="text-xs font-medium text-slate-600">
+          Schedule
+          <select className={control} value={options.schedule} onChange={(e) => p.setOptions({ ...options, schedule: e.target.value as ScheduleName })}>
+            <option value="minimal">minimal</option>
+            <option value="phased">phased</option>
+            <option value="linear">linear</option>
+          </select>
+        </label>
+        <p className="col-span-2 text-[11px] leading-snug text-slate-500">
+          {options.mode === "stepwise" ? "Stepwise: store-root, store-cert, replace-root per node." : "Bundled: one request per node, then discard-old for clients."}{" "}
+          {options.schedule === "minimal" ? "Minimal: every task as early as its constraints allow." : options.schedule === "phased" ? "Phased (FIG. 36): all roots, then client certificates, then server certificates." : "Linear (FIG. 37): servers first, so a client's steps can follow each other."}
+        </p>
+        <label className="col-span-2 flex items-center gap-2 text-xs text-slate-700">
+          <input type="checkbox" className="h-4 w-4 accent-indigo-600" checked={options.mergeClientSteps} disabled={options.mode === "bundled"} onChange={(e) => p.setOptions({ ...options, mergeClientSteps: e.target.checked })} />
+          Merge a client&apos;s store-root and store-cert into one request (2′)
+        </label>
+      </div>
+      <Button onClick={p.compute} disabled={!valid} title={valid ? undefined : "Fix the validation problems first"}>
+        Compute procedure
+      </Button>
+      {!valid && <p className="text-xs text-slate-500">The procedure needs a valid topology: fix the problems listed under Edit.</p>}
+
+      {computed && !computed.ok && (
+        <div role="alert" className="space-y-1 rounded-md border border-red-200 bg-red-50 p-2 text-xs text-red-800" data-testid="plan-errors">
+          <p className="font-semibold">This topology cannot be planned in {options.mode} mode:</p>
+          {computed.errors.map((e, i) => (
+            <button key={i} type="button" className="block text-left hover:underline" onClick={() => onFocus(e.linkIndex !== undefined ? { nodes: [], links: [e.linkIndex] } : { nodes: e.nodeId ? [e.nodeId] : [], links: [] })}>
+              group {e.group}: {e.message}
+            </button>
+          ))}
+        </div>
+      )}
+
+      {computed?.ok && computed.plan.groups.length === 0 && <p className="text-sm text-slate-600">There are no links, so there is nothing to update.</p>}
+
+      {computed?.ok && p.group && (
+        <>
+          <div className="flex items-center justify-between gap-2 text-xs text-slate-600" data-testid="plan-summary">
+            <span>
+              {p.group.tasks.length} tasks · {p.group.requests.length} CA requests · planned in {computed.ms.toFixed(0)} ms
+            </span>
+            {computed.plan.groups.length > 1 && (
+              <select aria-label="Root key group" className="rounded border border-slate-300 px-1 py-0.5 text-xs" value={p.group.group} onChange={(e) => p.setGroup(e.target.value)}>
+                {computed.plan.groups.map((g) => <option key={g.group} value={g.group}>group {g.group}</option>)}
+              </select>
+            )}
+          </div>
+          {verdict?.kind === "failure" ? (
+            <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-2 text-xs text-red-800" data-testid="order-verdict" data-verdict="failure">
+              <p className="font-semibold">This order breaks authentication.</p>
+              <p>{describeCheck(verdict)}</p>
+              <div className="mt-1 flex gap-3">
+                <button type="button" className="font-medium underline" onClick={() => { p.setStep(verdict.step); if (verdict.link) onFocus({ nodes: [], links: [verdict.link.index] }); }}>Show step {verdict.step}</button>
+                <button type="button" className="font-medium underline" onClick={p.resetOrder}>Restore the plan&apos;s order</button>
+              </div>
+            </div>
+          ) : (
+            <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-2 text-xs text-emerald-800" data-testid="order-verdict" data-verdict="ok">
+              {p.reordered ? "Your order: " : "Plan order: "}
+              {verdict ? describeCheck(verdict) : ""}.
+              {p.reordered && <button type="button" className="ml-2 font-medium underline" onClick={p.resetOrder}>Restore the plan&apos;s order</button>}
+            </div>
+          )}
+          <Stepper p={p} />
+          <p className="text-[11px] text-slate-500">Drag a step to reorder (or focus it and press Alt+↑/↓); the order is checked at once. Click a step to show the state after it.</p>
+          <StepList order={p.order} tasks={p.tasks} step={p.step} failingStep={verdict?.kind === "failure" ? verdict.step : null} onMove={p.moveTask} onStep={p.setStep} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,158 @@
+"use client";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
+import type { PlannedTask } from "@/lib/rotation";
+import { formatRoute, KIND_TEXT } from "@/lib/topologies/procedure";
+
+const ROW = 54;
+const OVERSCAN = 8;
+
+interface RowProps {
+  index: number;
+  task: PlannedTask;
+  state: "done" | "current" | "next" | "failing";
+  onDragStart(e: React.DragEvent, index: number): void;
+  onPick(index: number): void;
+  onNudge(index: number, delta: number): void;
+}
+
+const Row = memo(function Row({ index, task, state, onDragStart, onPick, onNudge }: RowProps) {
+  const tone =
+    state === "failing"
+      ? "border-red-300 bg-red-50"
+      : state === "current"
+        ? "border-indigo-300 bg-indigo-50"
+        : state === "done"
+          ? "border-slate-200 bg-white"
+          : "border-slate-200 bg-slate-50/60 text-slate-500";
+  return (
+    <li
+      draggable
+      data-testid={`step-${task.id}`}
+      data-index={index}
+      aria-current={state === "current" ? "step" : undefined}
+      aria-invalid={state === "failing" || undefined}
+      onDragStart={(e) => onDragStart(e, index)}
+      onClick={() => onPick(index)}
+      onKeyDown={(e) => {
+        if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+          e.preventDefault();
+          onNudge(index, e.key === "ArrowUp" ? -1 : 1);
+        } else if (e.key === "Enter") onPick(index);
+      }}
+      tabIndex={0}
+      title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}. Drag to reorder (or Alt+↑/↓).`}
+      className={`absolute inset-x-0 mx-1 flex cursor-grab items-start gap-2 rounded-md border px-2 py-1.5 text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 active:cursor-grabbing ${tone}`}
+      style={{ top: index * ROW, height: ROW - 6 }}
+    >
+      <span className="mt-0.5 w-8 shrink-0 text-right font-mono tabular-nums text-slate-500">{index + 1}</span>
+      <span className="min-w-0 flex-1">
+        <span className="flex items-center gap-1.5">
+          <span className="truncate font-mono font-semibold text-slate-900">{task.id}</span>
+          <span className="shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600 ring-1 ring-slate-200">phase {task.phase + 1}</span>
+          {task.request !== null && <span className="shrink-0 text-[10px] text-slate-400">req {task.request}</span>}
+        </span>
+        <span className="block truncate text-slate-600" data-testid="step-route">{formatRoute(task)}</span>
+      </span>
+      <span aria-hidden className="mt-1 select-none text-slate-400">⋮⋮</span>
+    </li>
+  );
+});
+
+export interface StepListProps {
+  order: readonly string[];
+  tasks: ReadonlyMap<string, PlannedTask>;
+  step: number;
+  /** 1-based failing step of the current order, if any. */
+  failingStep: number | null;
+  onMove(from: number, to: number): void;
+  onStep(k: number): void;
+}
+
+/**
+ * The ordered steps, virtualised (a 1,000-node plan has about 3,000) and reorderable with native
+ * HTML5 drag and drop: the drop position comes from the pointer's height in the list, so rows that
+ * are not rendered can still be drop targets.
+ */
+export function StepList({ order, tasks, step, failingStep, onMove, onStep }: StepListProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 600 });
+  const [dragFrom, setDragFrom] = useState<number | null>(null);
+  const [dropAt, setDropAt] = useState<number | null>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Keep the current step in view when it moves (slider, next/previous, a failing reorder).
+  useEffect(() => {
+    const el = box.current;
+    if (!el || step === 0) return;
+    const y = (step - 1) * ROW;
+    if (y < el.scrollTop || y + ROW > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, y - el.clientHeight / 2);
+  }, [step]);
+
+  const insertionAt = (clientY: number) => {
+    const el = box.current!;
+    const y = clientY - el.getBoundingClientRect().top + el.scrollTop;
+    return Math.max(0, Math.min(order.length, Math.round(y / ROW)));
+  };
+
+  const onDragStart = useCallback((e: React.DragEvent, index: number) => {
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", String(index));
+    setDragFrom(index);
+  }, []);
+  const onPick = useCallback((index: number) => onStep(index + 1), [onStep]);
+  const onNudge = useCallback((index: number, delta: number) => onMove(index, index + delta), [onMove]);
+
+  const first = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);
+  const last = Math.min(order.length, Math.ceil((view.top + view.height) / ROW) + OVERSCAN);
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const task = tasks.get(order[i]);
+    if (!task) continue;
+    const state = failingStep === i + 1 ? "failing" : i === step - 1 ? "current" : i < step ? "done" : "next";
+    rows.push(<Row key={task.id} index={i} task={task} state={state} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
+  }
+
+  return (
+    <div
+      ref={box}
+      className="relative min-h-0 flex-1 overflow-y-auto rounded-md border border-slate-200 bg-slate-50"
+      data-testid="step-list"
+      onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+      onDragOver={(e) => {
+        if (dragFrom === null) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "move";
+        setDropAt(insertionAt(e.clientY));
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropAt(null);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        if (dragFrom !== null) {
+          const at = insertionAt(e.clientY);
+          // Inserting below the dragged row's old place shifts the target up by one.
+          onMove(dragFrom, at > dragFrom ? at - 1 : at);
+        }
+        setDragFrom(null);
+        setDropAt(null);
+      }}
+      onDragEnd={() => {
+        setDragFrom(null);
+        setDropAt(null);
+      }}
+    >
+      <ol className="relative py-1" style={{ height: order.length * ROW + 8 }} aria-label="Steps of the update procedure">
+        {rows}
+      </ol>
+      {dropAt !== null && <div className="pointer-events-none absolute inset-x-1 h-0.5 rounded bg-indigo-500" style={{ top: dropAt * ROW + 1 }} />}
+    </div>
+  );
+}
