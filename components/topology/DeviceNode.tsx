@@ -1,6 +1,6 @@
 "use client";
 import { memo } from "react";
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import type { NodeStore } from "@/lib/rotation";
 import type { DocNode } from "@/lib/topologies/document";
 import { NODE_HEIGHT, NODE_WIDTH } from "@/lib/topologies/layout";
@@ -43,6 +43,18 @@ function Chips({ store }: { store: NodeStore }) {
   );
 }
 
+/** Below this zoom text is unreadable: nodes draw as plain boxes (a 1,000-node overview stays light). */
+const FAR_ZOOM = 0.4;
+const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
+
+/** The overview colour of a simulated store: how far the node has got. */
+function progressColor(store: NodeStore): string {
+  if (store.roots.length === 1 && store.roots[0] === "new") return "bg-emerald-400 border-emerald-600";
+  if (store.certificates.includes("new")) return "bg-sky-300 border-sky-600";
+  if (store.roots.includes("distribution") || store.roots.includes("new")) return "bg-amber-300 border-amber-600";
+  return "bg-slate-200 border-slate-500";
+}
+
 /**
  * A device. The top handle is its client side (drag it onto a server to make this node that
  * server's client); the bottom handle is its server side. Overlays come from the node's own
@@ -54,9 +66,21 @@ function DeviceNodeView({ id, data, selected }: NodeProps<DeviceNodeType>) {
   const simulating = useValue(o.simulating);
   const store = useKeyed(o.nodeSim, id);
   const mark = useKeyed(o.nodeMark, id);
+  const far = useStore(isFar);
   const n = data.node;
   const inGroup = store !== undefined;
   const dim = simulating && !inGroup;
+
+  if (far) {
+    const fill = errors && !simulating ? "bg-red-200 border-red-600" : simulating && store ? progressColor(store) : n.direct ? "bg-indigo-200 border-indigo-600" : "bg-white border-slate-400";
+    const ring = mark === "failing" ? "ring-8 ring-red-400" : mark === "current" ? "ring-8 ring-indigo-400" : selected ? "ring-4 ring-indigo-400" : "";
+    return (
+      <div data-testid={`node-${id}`} title={n.id} className={`rounded-lg border-4 ${fill} ${ring} ${dim ? "opacity-40" : ""}`} style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}>
+        <Handle type="source" position={Position.Top} id="client" style={{ opacity: 0 }} />
+        <Handle type="target" position={Position.Bottom} id="server" style={{ opacity: 0 }} />
+      </div>
+    );
+  }
 
   let frame = n.direct ? "border-indigo-500 bg-indigo-50/70 border-2" : "border-slate-300 bg-white border";
   if (errors && !simulating) frame = "border-red-500 bg-red-50 border-2";

@@ -20,18 +20,16 @@ function Stepper({ p }: { p: Procedure }) {
   const n = p.order.length;
   const task = p.step > 0 ? p.tasks.get(p.order[p.step - 1]) : undefined;
   return (
-    <div className="space-y-2 rounded-md border border-slate-200 bg-white p-2.5" data-testid="stepper">
+    <div className="space-y-1.5" data-testid="stepper">
       <div className="flex items-center gap-1.5">
-        <Button variant="secondary" className="px-2 py-1" aria-label="First step" title="Before the first step" onClick={() => p.setStep(0)} disabled={p.step === 0}><Icon d="M11 4 5 9l6 5M5 4v10" /></Button>
+        <Button variant="secondary" className="px-2 py-1" aria-label="First step" title="Before the first step" onClick={() => p.setStep(0)} disabled={p.step === 0}><Icon d="M13 4 8 9l5 5M4 4v10" /></Button>
         <Button variant="secondary" className="px-2 py-1" onClick={() => p.setStep(p.step - 1)} disabled={p.step === 0}>Previous</Button>
         <Button variant="secondary" className="px-2 py-1" onClick={() => p.setStep(p.step + 1)} disabled={p.step === n}>Next</Button>
-        <Button variant="secondary" className="px-2 py-1" aria-label="Last step" title="After the last step" onClick={() => p.setStep(n)} disabled={p.step === n}><Icon d="m7 4 6 5-6 5M13 4v10" /></Button>
-        <span className="ml-auto text-xs tabular-nums text-slate-600" data-testid="step-counter">
-          step {p.step} / {n}
-        </span>
+        <Button variant="secondary" className="px-2 py-1" aria-label="Last step" title="After the last step" onClick={() => p.setStep(n)} disabled={p.step === n}><Icon d="m5 4 5 5-5 5M14 4v10" /></Button>
+        <span className="ml-auto whitespace-nowrap text-xs tabular-nums text-slate-600" data-testid="step-counter">step {p.step} / {n}</span>
       </div>
       <input type="range" min={0} max={n} value={p.step} onChange={(e) => p.setStep(Number(e.target.value))} className="w-full accent-indigo-600" aria-label="Step" />
-      <p className="min-h-8 text-xs text-slate-700" data-testid="step-description">
+      <p className="text-xs text-slate-700" data-testid="step-description">
         {task ? (
           <>
             <span className="font-mono font-semibold">{task.id}</span>: {task.node ?? "the CA"} {KIND_TEXT[task.kind]}.
@@ -41,6 +39,7 @@ function Stepper({ p }: { p: Procedure }) {
         )}
       </p>
       <p className="flex gap-3 text-xs" data-testid="link-counts">
+        <span className="text-slate-500">links:</span>
         <span className="text-emerald-700">{p.counts.ok} ok</span>
         <span className="text-amber-700">{p.counts.fallback} fallback</span>
         <span className={p.counts.broken ? "font-semibold text-red-700" : "text-slate-500"}>{p.counts.broken} broken</span>
@@ -49,50 +48,61 @@ function Stepper({ p }: { p: Procedure }) {
   );
 }
 
+const MODE_HINT = { stepwise: "Stepwise: store-root, store-cert and replace-root per node.", bundled: "Bundled: one request per node, then discard-old for clients." };
+const SCHEDULE_HINT = {
+  minimal: "Minimal: every task as early as its constraints allow (most parallel).",
+  phased: "Phased (FIG. 36): all roots, then client certificates, then server certificates, then clean-up.",
+  linear: "Linear (FIG. 37): servers store the root first, so a client's two steps can follow each other.",
+};
+
 export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boolean; onFocus(s: Selection): void }) {
   const { options } = p;
   const verdict = p.verdict;
   const computed = p.computed;
   return (
-    <div className="flex h-full min-h-0 flex-col gap-3">
+    <div className="flex h-full min-h-0 flex-col gap-2.5">
       <div className="grid grid-cols-2 gap-2">
         <label className="text-xs font-medium text-slate-600">
           Mode
-          <select className={control} value={options.mode} onChange={(e) => p.setOptions({ ...options, mode: e.target.value as Mode })}>
+          <select className={control} value={options.mode} title={MODE_HINT[options.mode]} onChange={(e) => p.setOptions({ ...options, mode: e.target.value as Mode })}>
             <option value="stepwise">stepwise</option>
             <option value="bundled">bundled</option>
           </select>
         </label>
         <label className="text-xs font-medium text-slate-600">
           Schedule
-          <select className={control} value={options.schedule} onChange={(e) => p.setOptions({ ...options, schedule: e.target.value as ScheduleName })}>
+          <select className={control} value={options.schedule} title={SCHEDULE_HINT[options.schedule]} onChange={(e) => p.setOptions({ ...options, schedule: e.target.value as ScheduleName })}>
             <option value="minimal">minimal</option>
-            <option value="phased">phased</option>
-            <option value="linear">linear</option>
+            <option value="phased">phased (FIG. 36)</option>
+            <option value="linear">linear (FIG. 37)</option>
           </select>
         </label>
-        <p className="col-span-2 text-[11px] leading-snug text-slate-500">
-          {options.mode === "stepwise" ? "Stepwise: store-root, store-cert, replace-root per node." : "Bundled: one request per node, then discard-old for clients."}{" "}
-          {options.schedule === "minimal" ? "Minimal: every task as early as its constraints allow." : options.schedule === "phased" ? "Phased (FIG. 36): all roots, then client certificates, then server certificates." : "Linear (FIG. 37): servers first, so a client's steps can follow each other."}
-        </p>
-        <label className="col-span-2 flex items-center gap-2 text-xs text-slate-700">
-          <input type="checkbox" className="h-4 w-4 accent-indigo-600" checked={options.mergeClientSteps} disabled={options.mode === "bundled"} onChange={(e) => p.setOptions({ ...options, mergeClientSteps: e.target.checked })} />
-          Merge a client&apos;s store-root and store-cert into one request (2′)
-        </label>
       </div>
-      <Button onClick={p.compute} disabled={!valid} title={valid ? undefined : "Fix the validation problems first"}>
-        Compute procedure
-      </Button>
-      {!valid && <p className="text-xs text-slate-500">The procedure needs a valid topology: fix the problems listed under Edit.</p>}
+      <div className="flex items-center justify-between gap-3">
+        <label className="flex items-center gap-2 text-xs leading-snug text-slate-700">
+          <input type="checkbox" className="h-4 w-4 shrink-0 accent-indigo-600" checked={options.mergeClientSteps} disabled={options.mode === "bundled"} onChange={(e) => p.setOptions({ ...options, mergeClientSteps: e.target.checked })} />
+          Merge a client&apos;s store-root and store-cert (2′)
+        </label>
+        <Button className="shrink-0" onClick={p.compute} disabled={!valid} title={valid ? "Plan the update of every root key group" : "Fix the validation problems first"}>
+          Compute procedure
+        </Button>
+      </div>
+      {!computed && (
+        <p className="text-xs leading-snug text-slate-500">
+          {MODE_HINT[options.mode]} {SCHEDULE_HINT[options.schedule]}
+        </p>
+      )}
+      {!valid && <p className="text-xs text-red-700">The procedure needs a valid topology: fix the problems listed under Edit.</p>}
 
       {computed && !computed.ok && (
         <div role="alert" className="space-y-1 rounded-md border border-red-200 bg-red-50 p-2 text-xs text-red-800" data-testid="plan-errors">
           <p className="font-semibold">This topology cannot be planned in {options.mode} mode:</p>
-          {computed.errors.map((e, i) => (
+          {computed.errors.slice(0, 20).map((e, i) => (
             <button key={i} type="button" className="block text-left hover:underline" onClick={() => onFocus(e.linkIndex !== undefined ? { nodes: [], links: [e.linkIndex] } : { nodes: e.nodeId ? [e.nodeId] : [], links: [] })}>
               group {e.group}: {e.message}
             </button>
           ))}
+          {computed.errors.length > 20 && <p>and {computed.errors.length - 20} more like these</p>}
         </div>
       )}
 
@@ -100,9 +110,9 @@ export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boo
 
       {computed?.ok && p.group && (
         <>
-          <div className="flex items-center justify-between gap-2 text-xs text-slate-600" data-testid="plan-summary">
+          <div className="flex items-center justify-between gap-2 border-t border-slate-100 pt-2 text-xs text-slate-600" data-testid="plan-summary">
             <span>
-              {p.group.tasks.length} tasks · {p.group.requests.length} CA requests · planned in {computed.ms.toFixed(0)} ms
+              {p.group.tasks.length.toLocaleString("en")} tasks · {p.group.requests.length.toLocaleString("en")} CA requests · planned in {computed.ms.toFixed(0)} ms
             </span>
             {computed.plan.groups.length > 1 && (
               <select aria-label="Root key group" className="rounded border border-slate-300 px-1 py-0.5 text-xs" value={p.group.group} onChange={(e) => p.setGroup(e.target.value)}>
@@ -111,24 +121,23 @@ export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boo
             )}
           </div>
           {verdict?.kind === "failure" ? (
-            <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-2 text-xs text-red-800" data-testid="order-verdict" data-verdict="failure">
-              <p className="font-semibold">This order breaks authentication.</p>
-              <p>{describeCheck(verdict)}</p>
+            <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-2 py-1.5 text-xs text-red-800" data-testid="order-verdict" data-verdict="failure">
+              <p><span className="font-semibold">This order breaks authentication</span> at {describeCheck(verdict)}</p>
               <div className="mt-1 flex gap-3">
                 <button type="button" className="font-medium underline" onClick={() => { p.setStep(verdict.step); if (verdict.link) onFocus({ nodes: [], links: [verdict.link.index] }); }}>Show step {verdict.step}</button>
                 <button type="button" className="font-medium underline" onClick={p.resetOrder}>Restore the plan&apos;s order</button>
               </div>
             </div>
           ) : (
-            <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-2 text-xs text-emerald-800" data-testid="order-verdict" data-verdict="ok">
+            <div role="status" className="rounded-md border border-emerald-200 bg-emerald-50 px-2 py-1.5 text-xs text-emerald-800" data-testid="order-verdict" data-verdict="ok">
               {p.reordered ? "Your order: " : "Plan order: "}
               {verdict ? describeCheck(verdict) : ""}.
               {p.reordered && <button type="button" className="ml-2 font-medium underline" onClick={p.resetOrder}>Restore the plan&apos;s order</button>}
             </div>
           )}
           <Stepper p={p} />
-          <p className="text-[11px] text-slate-500">Drag a step to reorder (or focus it and press Alt+↑/↓); the order is checked at once. Click a step to show the state after it.</p>
-          <StepList order={p.order} tasks={p.tasks} step={p.step} failingStep={verdict?.kind === "failure" ? verdict.step : null} onMove={p.moveTask} onStep={p.setStep} />
+          <StepList order={p.order} tasks={p.tasks} step={p.step} showRequests={!p.reordered} failingStep={verdict?.kind === "failure" ? verdict.step : null} onMove={p.moveTask} onStep={p.setStep} />
+          <p className="text-[11px] text-slate-500">Drag a step to reorder (or focus it, Alt+↑/↓); the order is checked at once. Click a step to see the state after it.</p>
         </>
       )}
     </div>

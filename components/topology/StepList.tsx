@@ -3,19 +3,20 @@ import { memo, useCallback, useEffect, useRef, useState } from "react";
 import type { PlannedTask } from "@/lib/rotation";
 import { formatRoute, KIND_TEXT } from "@/lib/topologies/procedure";
 
-const ROW = 54;
+const ROW = 46;
 const OVERSCAN = 8;
 
 interface RowProps {
   index: number;
   task: PlannedTask;
   state: "done" | "current" | "next" | "failing";
+  showRequest: boolean;
   onDragStart(e: React.DragEvent, index: number): void;
   onPick(index: number): void;
   onNudge(index: number, delta: number): void;
 }
 
-const Row = memo(function Row({ index, task, state, onDragStart, onPick, onNudge }: RowProps) {
+const Row = memo(function Row({ index, task, state, showRequest, onDragStart, onPick, onNudge }: RowProps) {
   const tone =
     state === "failing"
       ? "border-red-300 bg-red-50"
@@ -40,16 +41,16 @@ const Row = memo(function Row({ index, task, state, onDragStart, onPick, onNudge
         } else if (e.key === "Enter") onPick(index);
       }}
       tabIndex={0}
-      title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}. Drag to reorder (or Alt+↑/↓).`}
-      className={`absolute inset-x-0 mx-1 flex cursor-grab items-start gap-2 rounded-md border px-2 py-1.5 text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 active:cursor-grabbing ${tone}`}
-      style={{ top: index * ROW, height: ROW - 6 }}
+      title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}.\nRoute: ${formatRoute(task)}\nDrag to reorder (or Alt+↑/↓).`}
+      className={`absolute inset-x-0 mx-1 flex cursor-grab items-start gap-2 rounded-md border px-2 py-1 text-xs leading-4 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 active:cursor-grabbing ${tone}`}
+      style={{ top: index * ROW + 3, height: ROW - 4 }}
     >
       <span className="mt-0.5 w-8 shrink-0 text-right font-mono tabular-nums text-slate-500">{index + 1}</span>
       <span className="min-w-0 flex-1">
         <span className="flex items-center gap-1.5">
           <span className="truncate font-mono font-semibold text-slate-900">{task.id}</span>
           <span className="shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600 ring-1 ring-slate-200">phase {task.phase + 1}</span>
-          {task.request !== null && <span className="shrink-0 text-[10px] text-slate-400">req {task.request}</span>}
+          {showRequest && task.request !== null && <span className="shrink-0 text-[10px] text-slate-400" title="CA request number in the plan's order">req {task.request}</span>}
         </span>
         <span className="block truncate text-slate-600" data-testid="step-route">{formatRoute(task)}</span>
       </span>
@@ -64,6 +65,8 @@ export interface StepListProps {
   step: number;
   /** 1-based failing step of the current order, if any. */
   failingStep: number | null;
+  /** Request numbers belong to the plan's order; a reordered list hides them. */
+  showRequests: boolean;
   onMove(from: number, to: number): void;
   onStep(k: number): void;
 }
@@ -73,7 +76,7 @@ export interface StepListProps {
  * HTML5 drag and drop: the drop position comes from the pointer's height in the list, so rows that
  * are not rendered can still be drop targets.
  */
-export function StepList({ order, tasks, step, failingStep, onMove, onStep }: StepListProps) {
+export function StepList({ order, tasks, step, failingStep, showRequests, onMove, onStep }: StepListProps) {
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
   const [dragFrom, setDragFrom] = useState<number | null>(null);
@@ -112,11 +115,16 @@ export function StepList({ order, tasks, step, failingStep, onMove, onStep }: St
   const first = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);
   const last = Math.min(order.length, Math.ceil((view.top + view.height) / ROW) + OVERSCAN);
   const rows = [];
-  for (let i = first; i < last; i++) {
+  // The dragged row stays mounted while the list scrolls under it: unmounting the drag source
+  // would end the drag.
+  const indices: number[] = [];
+  if (dragFrom !== null && (dragFrom < first || dragFrom >= last)) indices.push(dragFrom);
+  for (let i = first; i < last; i++) indices.push(i);
+  for (const i of indices) {
     const task = tasks.get(order[i]);
     if (!task) continue;
     const state = failingStep === i + 1 ? "failing" : i === step - 1 ? "current" : i < step ? "done" : "next";
-    rows.push(<Row key={task.id} index={i} task={task} state={state} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
+    rows.push(<Row key={task.id} index={i} task={task} state={state} showRequest={showRequests} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
   }
 
   return (

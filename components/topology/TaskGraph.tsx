@@ -38,6 +38,7 @@ const TaskNode = memo(function TaskNode({ id, data }: NodeProps<TaskNodeType>) {
 });
 
 const nodeTypes = { task: TaskNode };
+const LARGE = 300;
 const MANDATORY = { stroke: "#475569", strokeWidth: 1.2 };
 const PREFERRED = { stroke: "#94a3b8", strokeWidth: 1.2, strokeDasharray: "5 4" };
 
@@ -47,7 +48,7 @@ const PREFERRED = { stroke: "#94a3b8", strokeWidth: 1.2, strokeDasharray: "5 4" 
  */
 function TaskGraphView({ plan }: { plan: GroupPlan }) {
   const { nodes, edges } = useMemo(() => {
-    const g = layoutTaskGraph(plan);
+    const g = layoutTaskGraph(plan, plan.tasks.length <= LARGE);
     const nodes: TaskNodeType[] = g.nodes.map((n) => ({ id: n.id, type: "task", position: { x: n.x, y: n.y }, data: { task: n.task }, draggable: false, selectable: false }));
     const edges: Edge[] = g.edges.map((e) => ({
       id: e.id,
@@ -74,7 +75,10 @@ function TaskGraphView({ plan }: { plan: GroupPlan }) {
         elementsSelectable={false}
         minZoom={0.05}
         maxZoom={1.5}
-        fitView
+        // A large plan fitted on screen would draw thousands of tasks and edges at an unreadable
+        // size: it opens at its first phases instead, and the user zooms out if they want.
+        fitView={plan.tasks.length <= LARGE}
+        defaultViewport={{ x: 16, y: 40, zoom: 0.8 }}
         fitViewOptions={{ padding: 0.1, maxZoom: 1 }}
         proOptions={{ hideAttribution: true }}
         aria-label="Task graph"

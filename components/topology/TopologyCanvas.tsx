@@ -161,7 +161,8 @@ export function TopologyCanvas({ doc, colors, editable, onMove, onConnect, onDel
     >
       <Background gap={24} color="#e2e8f0" />
       <Controls showInteractive={false} />
-      <MiniMap pannable zoomable style={{ width: 150, height: 100 }} nodeStrokeWidth={3} nodeColor={(n) => ((n as DeviceNodeType).data.node.direct ? "#6366f1" : "#94a3b8")} />
+      {/* A small topology fits on screen; the overview earns its corner only for large ones. */}
+      {doc.nodes.length > 50 && <MiniMap pannable zoomable style={{ width: 150, height: 100 }} nodeStrokeWidth={3} nodeColor={(n) => ((n as DeviceNodeType).data.node.direct ? "#6366f1" : "#94a3b8")} />}
       <Legend colors={colors} />
       {children}
     </ReactFlow>

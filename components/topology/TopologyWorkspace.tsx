@@ -105,6 +105,11 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
     change(deleteElements(docRef.current, s), "Delete");
     setSelection(NO_SELECTION);
   }, [change]);
+  const onSelection = useCallback((s: Selection) => {
+    setSelection(s);
+    // The id field takes focus once, right after "Add node"; not every time the node is selected.
+    setFreshNode((fresh) => (fresh !== null && s.nodes.length === 1 && s.nodes[0] === fresh ? fresh : null));
+  }, []);
   const onUpdateNode = useCallback((nodeId: string, patch: NodePatch) => {
     const r = updateNode(docRef.current, nodeId, patch);
     if (!r.ok) return r.error;
@@ -241,7 +246,7 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
         <div className="flex min-h-0 flex-1 gap-3">
           <div className="flex min-w-0 flex-1 flex-col gap-3">
             <div ref={canvasBox} className={`relative min-h-0 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm ${showGraph ? "flex-[3]" : "flex-1"}`} data-testid="topology-canvas">
-              <TopologyCanvas doc={doc} colors={colors} editable={canWrite} onMove={onMove} onConnect={onConnect} onDelete={onDelete} onSelection={setSelection} focus={focus} />
+              <TopologyCanvas doc={doc} colors={colors} editable={canWrite} onMove={onMove} onConnect={onConnect} onDelete={onDelete} onSelection={onSelection} focus={focus} />
               {doc.nodes.length === 0 && (
                 <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-500">
                   {canWrite ? "An empty topology: use “Add node” to start, or import a JSON file from the list." : "This topology is empty."}

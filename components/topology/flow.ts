@@ -8,7 +8,8 @@ import type { TopologyDocument } from "@/lib/topologies/document";
 import type { DeviceNodeType } from "./DeviceNode";
 import type { LinkEdgeType } from "./LinkEdge";
 
-const MARKER = { type: MarkerType.ArrowClosed, color: "#64748b", width: 16, height: 16 } as const;
+// In user space, so a thick (broken, selected) edge does not get a giant arrow head.
+const MARKER = { type: MarkerType.ArrowClosed, color: "#64748b", width: 18, height: 18, markerUnits: "userSpaceOnUse" } as const;
 
 /** "server for 3 · client of 1": what the links make of each node, in one pass over the links. */
 function roles(doc: TopologyDocument): Map<string, string> {

@@ -28,7 +28,8 @@ export interface ProcedureOptions {
   mergeClientSteps: boolean;
 }
 
-type Computed = { ok: true; plan: UpdatePlan; topology: Topology; ms: number } | { ok: false; errors: PlanError[] };
+/** A plan, or why the topology cannot be planned in this mode; either way for `topology`. */
+type Computed = { ok: true; plan: UpdatePlan; topology: Topology; ms: number } | { ok: false; errors: PlanError[]; topology: Topology };
 
 let computations = 0;
 
@@ -71,7 +72,7 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
       const started = performance.now();
       const r = planUpdate(topology, o);
       const ms = performance.now() - started;
-      setComputed(r.ok ? { ok: true, plan: r.plan, topology, ms } : { ok: false, errors: r.errors });
+      setComputed(r.ok ? { ok: true, plan: r.plan, topology, ms } : { ok: false, errors: r.errors, topology });
       setGroupName((g) => (r.ok && r.plan.groups.some((x) => x.group === g) ? g : r.ok ? (r.plan.groups[0]?.group ?? null) : null));
       setOrders({});
       setStepState(0);
@@ -82,10 +83,9 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
 
   // A structural change of the topology makes the procedure stale: drop it rather than show a
   // simulation of a topology that no longer exists. (Moving nodes keeps the same Topology object.)
-  const computedFor = computed?.ok ? computed.topology : null;
   useEffect(() => {
-    if (computed && computedFor !== topology) setComputed(null);
-  }, [topology, computed, computedFor]);
+    if (computed && computed.topology !== topology) setComputed(null);
+  }, [topology, computed]);
 
   const setOptions = useCallback(
     (o: ProcedureOptions) => {

@@ -1,0 +1,28 @@
+"use client";
+import { Field, Input, Textarea } from "@/components/ui/Field";
+import { Alert } from "@/components/ui/Card";
+import { SubmitButton } from "@/components/ui/SubmitButton";
+import { useFormAction } from "@/components/ui/useFormAction";
+import { importTopologyAction } from "../actions";
+
+export function ImportTopologyForm() {
+  const { state, formAction: action, fe, v } = useFormAction(importTopologyAction);
+  return (
+    <form action={action} className="space-y-5">
+      {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
+      <Field label="Name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} required invalid={!!fe.name} /></Field>
+      <Field label="Topology JSON" name="document" error={fe.document} hint="Or choose a file below; a file wins over pasted text.">
+        <Textarea name="document" defaultValue={v.document} rows={12} placeholder='{"nodes": [{"id": "30", "direct": true}, {"id": "40"}], "links": [{"client": "40", "server": "30"}]}' invalid={!!fe.document} />
+      </Field>
+      <input type="file" name="documentFile" accept="application/json,.json" aria-label="Topology file" className="text-sm" />
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" name="allowDraft" defaultChecked={v.allowDraft === "on"} className="mt-0.5 h-4 w-4 accent-indigo-600" />
+        <span>
+          <span className="font-medium text-slate-800">Keep it as a draft if it does not validate</span>
+          <span className="block text-xs text-slate-500">The editor then shows each problem on the node or link at fault. Malformed JSON is refused either way.</span>
+        </span>
+      </label>
+      <SubmitButton pendingText="Importing…">Import</SubmitButton>
+    </form>
+  );
+}
