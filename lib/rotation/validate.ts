@@ -12,7 +12,7 @@ import { computeRoutes } from "./routing";
 // Strict objects: the format is also the web app's storage format, so a misspelt key
 // (e.g. "acceptConnections") must be reported instead of silently ignored.
 const nodeSchema = z.strictObject({
-  id: z.string().min(1, "node id must not be empty"),
+  id: z.string({ error: "node id must be a string" }).min(1, "node id must not be empty"),
   label: z.string().optional(),
   direct: z.boolean().optional(),
   acceptsConnections: z.boolean().optional(),
@@ -21,28 +21,30 @@ const nodeSchema = z.strictObject({
 });
 
 const linkSchema = z.strictObject({
-  client: z.string().min(1, "client must name a node"),
-  server: z.string().min(1, "server must name a node"),
+  client: z.string({ error: "client must be a node id" }).min(1, "client must name a node"),
+  server: z.string({ error: "server must be a node id" }).min(1, "server must name a node"),
   group: z.string().optional(),
-  auth: z.enum(["mutual", "one-way"]).optional(),
+  auth: z.enum(["mutual", "one-way"], { error: 'auth must be "mutual" or "one-way"' }).optional(),
 });
 
-const topologySchema = z.strictObject({
-  nodes: z.array(nodeSchema),
-  links: z.array(linkSchema),
-});
+/** The document format's structure (types and keys only); lib/topologies stores drafts with it. */
+export const topologySchema = z.strictObject(
+  {
+    nodes: z.array(nodeSchema, { error: "nodes must be an array" }),
+    links: z.array(linkSchema, { error: "links must be an array" }),
+  },
+  { error: 'a topology is an object {"nodes": [...], "links": [...]}' },
+);
+
+/** `["links", 3, "server"]` → `links[3].server`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
+  return out;
+}
 
 type RawTopology = z.infer<typeof topologySchema>;
 
-/** `["links", 3, "server"]` → `links[3].server`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
 
 function typeErrors(input: unknown, issues: readonly z.core.$ZodIssue[]): TopologyError[] {
   const raw = input as { nodes?: unknown; links?: unknown } | null;

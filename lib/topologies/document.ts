@@ -11,8 +11,8 @@
  *   the user is still drawing (a node not yet linked is unreachable), the editor shows the errors
  *   on the node or link at fault, and planning the update requires a valid document.
  */
-import { z } from "zod";
 import { DEFAULT_GROUP, parseTopology, type AuthMode, type Topology, type TopologyError } from "../rotation";
+import { formatPath, topologySchema } from "../rotation/validate";
 
 /** A node as stored: the defaults resolved, key order fixed (see `canonicalDocument`). */
 export interface DocNode {
@@ -45,38 +45,6 @@ export const EMPTY_DOCUMENT: TopologyDocument = Object.freeze({ nodes: [], links
  */
 export const MAX_DOCUMENT_CHARS = 900_000;
 
-// Mirrors lib/rotation/validate.ts: strict objects, so a misspelt key is reported, not dropped.
-const nodeSchema = z.strictObject({
-  id: z.string({ error: "node id must be a string" }).min(1, "node id must not be empty"),
-  label: z.string().optional(),
-  direct: z.boolean().optional(),
-  acceptsConnections: z.boolean().optional(),
-  x: z.number().optional(),
-  y: z.number().optional(),
-});
-
-const linkSchema = z.strictObject({
-  client: z.string({ error: "client must be a node id" }).min(1, "client must name a node"),
-  server: z.string({ error: "server must be a node id" }).min(1, "server must name a node"),
-  group: z.string().optional(),
-  auth: z.enum(["mutual", "one-way"], { error: 'auth must be "mutual" or "one-way"' }).optional(),
-});
-
-const documentSchema = z.strictObject(
-  {
-    nodes: z.array(nodeSchema, { error: "nodes must be an array" }),
-    links: z.array(linkSchema, { error: "links must be an array" }),
-  },
-  { error: 'a topology is an object {"nodes": [...], "links": [...]}' },
-);
-
-/** `["links", 3, "server"]` → `links[3].server` (the same paths parseTopology reports). */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out;
-}
-
 export type StructureResult = { ok: true; document: TopologyDocument } | { ok: false; errors: TopologyError[] };
 
 /**
@@ -84,7 +52,7 @@ export type StructureResult = { ok: true; document: TopologyDocument } | { ok: f
  * direct/acceptsConnections filled in exactly as parseTopology fills them, positions rounded.
  */
 export function parseDocument(input: unknown): StructureResult {
-  const parsed = documentSchema.safeParse(input);
+  const parsed = topologySchema.safeParse(input);
   if (!parsed.success) {
     const raw = input as { nodes?: unknown } | null;
     const errors = parsed.error.issues.map((issue): TopologyError => {
