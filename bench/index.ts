@@ -1,0 +1,90 @@
+/**
+ * Rootline benchmarks.
+ *
+ *   npm run bench                       # every section, in order
+ *   npm run bench -- issuance           # one section (or several: -- crl bytes)
+ *
+ * Sections: issuance (issue #2), repository, crl, bytes (issue #3), rotation, pki, list.
+ * Each section uses its own temporary data dirs (migrated with `prisma migrate deploy`),
+ * starts and stops its own child processes (process groups, loopback only) and removes
+ * what it created. HTTP sections serve a private copy of .next (built only when
+ * .next/BUILD_ID is missing). The machine may be shared: the sections quote medians over
+ * rounds and ratios measured in the same run.
+ * Profiling the app under load: BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * npm run bench -- issuance (the profile is written when the section stops the server).
+ */
+import path from "node:path";
+import os from "node:os";
+import { ROOT, fmt, heading, nowMs, runChild } from "./lib";
+
+type Section = { name: string; what: string; run: () => Promise<void> };
+
+/** tsx loads .ts as CommonJS here: the exports of a dynamic import sit under `default`. */
+const load = (file: string) => async () => {
+  const m = (await import(file)) as { run?: () => Promise<void>; default?: { run: () => Promise<void> } };
+  await (m.run ?? m.default!.run)();
+};
+
+const SECTIONS: Section[] = [
+  { name: "issuance", what: "certs/s: domain layer, POST /api/v1/certificates, openssl reference (issue #2)", run: load("./issuance") },
+  { name: "repository", what: "GET revocation-info req/s and p99 vs a minimal node:http server (issue #3)", run: load("./repository") },
+  { name: "crl", what: "CRL rebuild/build time and peak RSS at 10k/100k entries, openssl parse (issue #3)", run: load("./crl") },
+  { name: "bytes", what: "bytes per device check: revocation-info vs CRL at 100 / 100k revoked (issue #3)", run: load("./bytes") },
+  {
+    name: "rotation",
+    what: "root-key update planner and simulator at 1k/10k/100k nodes",
+    run: async () => {
+      heading("rotation — root-key update planner and simulator (bench/rotation.ts)");
+      await load("./rotation")();
+    },
+  },
+  {
+    name: "pki",
+    what: "lib/pki micro-benchmarks (issuance µs, CRL build), bench/pki.ts in a child process",
+    // bench/pki.ts runs its main() on load and reads process.argv: it runs as its own process.
+    run: async () => {
+      heading("pki — lib/pki micro-benchmarks (bench/pki.ts, own process)");
+      const r = await runChild(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/pki.ts")], { cwd: ROOT, timeoutMs: 180_000 });
+      process.stdout.write(r.stdout);
+    },
+  },
+  {
+    name: "list",
+    what: "certificate list queries at 100k certificates (bench/list.ts), in a child process",
+    // bench/list.ts sets its own ROOTLINE_DATA_DIR and master key in process.env: own process.
+    run: async () => {
+      heading("list — certificate list at 100k certificates (bench/list.ts, own process)");
+      const r = await runChild(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/list.ts")], { cwd: ROOT, timeoutMs: 180_000 });
+      process.stdout.write(r.stdout);
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
+  if (unknown.length) {
+    console.error(`unknown section(s): ${unknown.join(", ")}\nsections: ${SECTIONS.map((s) => `\n  ${s.name.padEnd(11)} ${s.what}`).join("")}`);
+    process.exit(2);
+  }
+  const chosen = wanted.length ? SECTIONS.filter((s) => wanted.includes(s.name)) : SECTIONS;
+  const load1 = os.loadavg()[0];
+  console.log(`Rootline benchmarks — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} CPUs, load average ${fmt(load1, 2)} at start`);
+  console.log(`sections: ${chosen.map((s) => s.name).join(", ")}`);
+  const times: [string, number][] = [];
+  const t0 = nowMs();
+  for (const s of chosen) {
+    const ts = nowMs();
+    await s.run();
+    times.push([s.name, nowMs() - ts]);
+  }
+  console.log(`\n-- done in ${fmt((nowMs() - t0) / 1000)} s (${times.map(([n, ms]) => `${n} ${fmt(ms / 1000)} s`).join(", ")}); load average now ${fmt(os.loadavg()[0], 2)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

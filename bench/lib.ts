@@ -1,0 +1,377 @@
+/**
+ * Shared plumbing for the benchmarks: tables, medians, temp dirs, migrated data dirs,
+ * child processes (always in their own process group, killed with the group), the app
+ * started with `next start`, and the autocannon load worker (a separate process).
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const ADMIN = { kind: "cli", name: "bench", role: "administrator" } as const;
+
+// ------------------------------------------------------------------ numbers and tables
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+export function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const mib = (bytes: number) => fmt(bytes / 2 ** 20, 1);
+
+export function heading(title: string): void {
+  const line = "=".repeat(Math.max(20, title.length + 4));
+  console.log(`\n${line}\n  ${title}\n${line}`);
+}
+
+/** A table with a title, right-aligned numeric-looking cells. */
+export function table(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
+  const numeric = (s: string) => /^[-+~≈<>]?[\d,.]+( ?[a-zA-Z%×µ/]+)?$/.test(s);
+  const line = (r: string[]) => r.map((c, i) => (i > 0 && numeric(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  console.log(`\n-- ${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of cells) console.log(line(r));
+}
+
+export function goal(label: string, value: string, target: string, met: boolean): string[] {
+  return [label, value, target, met ? "MET" : "MISSED"];
+}
+
+// ------------------------------------------------------------------ cleanup registry
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  if (c.pid === undefined) return;
+  try {
+    process.kill(-c.pid, signal);
+  } catch {
+    try {
+      c.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+process.on("exit", () => {
+  for (const c of children) killGroup(c, "SIGKILL");
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    console.error(`\nbench: ${sig}, cleaning up`);
+    process.exit(130);
+  });
+}
+
+export function tempDir(label: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `rootline-bench-${label}-`));
+  tempDirs.add(d);
+  return d;
+}
+
+export function removeTempDir(d: string): void {
+  fs.rmSync(d, { recursive: true, force: true });
+  tempDirs.delete(d);
+}
+
+/** Spawns in its own process group (detached), tracked so it is killed on exit. */
+export function spawnGroup(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  const c = spawn(cmd, args, { ...opts, detached: true });
+  children.add(c);
+  c.once("exit", () => children.delete(c));
+  return c;
+}
+
+/** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves when the leader exited. */
+export async function stopGroup(c: ChildProcess, graceMs = 3000): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) {
+    killGroup(c, "SIGKILL"); // grandchildren (next-server) may outlive the leader
+    children.delete(c);
+    return;
+  }
+  const exited = new Promise<void>((r) => c.once("exit", () => r()));
+  killGroup(c, "SIGTERM");
+  const t = setTimeout(() => killGroup(c, "SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(t);
+  killGroup(c, "SIGKILL");
+  children.delete(c);
+}
+
+/** Runs a child to completion (own group), collecting stdout; rejects on a non-zero exit. */
+export function runChild(cmd: string, args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const c = spawnGroup(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    c.stdout!.on("data", (d) => (stdout += d));
+    c.stderr!.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => killGroup(c, "SIGKILL"), opts.timeoutMs ?? 300_000);
+    c.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      const ms = nowMs() - t0;
+      if (code === 0) resolve({ stdout, stderr, ms });
+      else reject(new Error(`${cmd} ${args.join(" ")} exited ${code ?? signal}\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+/** `tsx <file> args…` as a child (each with its own heap and maxRSS). */
+export function tsxChild(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs?: number) {
+  return runChild(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), file, ...args], { cwd: ROOT, env, timeoutMs });
+}
+
+// ------------------------------------------------------------------ environment
+
+/** One master key for the bench and every child it starts (no key file per data dir). */
+export function benchEnv(): void {
+  process.env.ROOTLINE_MASTER_KEY ??= crypto.randomBytes(32).toString("base64");
+  delete process.env.DATABASE_URL;
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+}
+
+let template: string | undefined;
+
+/** A fresh data dir holding a migrated, empty database (migrate deploy runs once per process). */
+export function migratedDataDir(label: string): string {
+  benchEnv();
+  if (!template) {
+    const t = tempDir("template");
+    const r = spawnSync("npx", ["prisma", "migrate", "deploy"], { cwd: ROOT, env: { ...process.env, ROOTLINE_DATA_DIR: t }, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`);
+    template = t;
+  }
+  const d = tempDir(label);
+  for (const f of fs.readdirSync(template)) if (f.startsWith("rootline.db")) fs.copyFileSync(path.join(template, f), path.join(d, f));
+  return d;
+}
+
+/** Points this process's Prisma client at `dir` (closing the previous one). */
+export async function useDataDir(dir: string): Promise<void> {
+  const { closeDb } = await import("../lib/db");
+  await closeDb();
+  benchEnv();
+  process.env.ROOTLINE_DATA_DIR = dir;
+}
+
+export async function releaseDb(): Promise<void> {
+  const { closeDb } = await import("../lib/db");
+  await closeDb();
+}
+
+// ------------------------------------------------------------------ the app
+
+export function ensureBuild(): void {
+  const buildId = path.join(ROOT, ".next/BUILD_ID");
+  if (!fs.existsSync(buildId)) {
+    console.log("bench: .next/BUILD_ID is missing: running `npx next build` (once) …");
+    const r = spawnSync("npx", ["next", "build"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: process.env, encoding: "utf8" });
+    if (r.status === 0) return;
+    if (/Another next build process is already running/.test(r.stdout + r.stderr)) {
+      // Another worker is building this tree: wait for its BUILD_ID (bounded).
+      console.log("bench: another `next build` is running in this tree; waiting for it (at most 5 min) …");
+      for (let i = 0; i < 150 && !fs.existsSync(buildId); i++) spawnSync("sleep", ["2"]);
+      if (fs.existsSync(buildId)) return;
+    }
+    throw new Error(`next build failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  }
+  const built = fs.statSync(buildId).mtimeMs;
+  const newer: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.ts$/.test(e.name) && fs.statSync(p).mtimeMs > built) newer.push(path.relative(ROOT, p));
+    }
+  };
+  for (const d of ["app", "lib", "components"]) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
+  if (newer.length) {
+    console.log(`bench: WARNING: .next is older than ${newer.length} source file(s) (e.g. ${newer.slice(0, 3).join(", ")}): the HTTP numbers measure the old build. Run \`npx next build\` first.`);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let snapshot: string | undefined;
+
+/**
+ * A private copy of the build: other workers run `next build` (npm test) in this tree, and a
+ * rebuild under a running `next start` breaks it mid-benchmark. The copy is a temp dir with
+ * symlinks to everything but .next, and .next copied (without its cache) while BUILD_ID
+ * stays the same.
+ */
+function appRoot(): string {
+  if (snapshot) return snapshot;
+  ensureBuild();
+  const src = path.join(ROOT, ".next");
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const id = fs.existsSync(path.join(src, "BUILD_ID")) ? fs.readFileSync(path.join(src, "BUILD_ID"), "utf8") : null;
+    if (id === null) {
+      spawnSync("sleep", ["5"]); // someone else's build is running
+      continue;
+    }
+    const d = tempDir("app");
+    try {
+      for (const e of fs.readdirSync(ROOT)) if (e !== ".next" && e !== ".git") fs.symlinkSync(path.join(ROOT, e), path.join(d, e));
+      fs.cpSync(src, path.join(d, ".next"), { recursive: true, filter: (f) => f !== path.join(src, "cache") });
+      const after = fs.existsSync(path.join(src, "BUILD_ID")) ? fs.readFileSync(path.join(src, "BUILD_ID"), "utf8") : null;
+      if (after === id) {
+        console.log(`bench: serving a private copy of build ${id.trim()} (.next, without its cache)`);
+        return (snapshot = d);
+      }
+    } catch {
+      /* files vanished under us: a build started; retry */
+    }
+    removeTempDir(d);
+    spawnSync("sleep", ["5"]);
+  }
+  throw new Error("could not copy a consistent .next (someone keeps rebuilding it)");
+}
+
+export interface App {
+  /** The private project copy `next start` serves from. */
+  root: string;
+  port: number;
+  base: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+/**
+ * `next start` on a free loopback port with its own data dir; resolves once it answers.
+ * BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds node flags to the
+ * server process, for profiling (NODE_OPTIONS refuses --cpu-prof).
+ */
+export async function startApp(dataDir: string, extraEnv: Record<string, string> = {}): Promise<App> {
+  const root = appRoot();
+  const nodeArgs = (extraEnv.BENCH_NODE_ARGS ?? process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const port = await freePort();
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, ROOTLINE_DATA_DIR: dataDir, NODE_ENV: "production", PORT: String(port) };
+  delete env.DATABASE_URL;
+  const child = spawnGroup(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", root, "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited ${child.exitCode}:\n${out}`);
+    try {
+      const r = await fetch(`${base}/api/repository/issuers`);
+      await r.arrayBuffer();
+      if (r.status < 500) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stopGroup(child);
+      throw new Error(`next start did not answer within 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { root, port, base, child, stop: () => stopGroup(child), log: () => out };
+}
+
+// ------------------------------------------------------------------ load generation in a second process
+
+export interface LoadResult {
+  requestsPerSec: number; // mean over the run
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  durationMs: number;
+}
+
+/** autocannon in its own process (bench/loadWorker.cjs), so the load never shares a process with a server. */
+export async function loadFromChild(opts: { url: string; connections: number; duration: number; headers?: Record<string, string>; pipelining?: number }): Promise<LoadResult> {
+  const r = await runChild(process.execPath, [path.join(ROOT, "bench/loadWorker.cjs"), JSON.stringify(opts)], { cwd: ROOT, timeoutMs: (opts.duration + 30) * 1000 });
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as LoadResult;
+}
+
+// ------------------------------------------------------------------ CSRs
+
+function derLen(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+const der = (tag: number, ...parts: Buffer[]) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), derLen(body.length), body]);
+};
+const ECDSA_SHA256 = Buffer.from("300a06082a8648ce3d040302", "hex");
+
+/**
+ * `n` distinct ECDSA P-256 CSRs (PEM), CN=dev-<i>.fleet.example, O=Acme, encoded here with
+ * node:crypto (independent of Rootline's own DER code); ~0.2 ms each.
+ */
+export function makeCsrs(n: number, prefix = "dev"): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const rdn = (oid: string, value: string) => der(0x31, der(0x30, Buffer.from(oid, "hex"), der(0x0c, Buffer.from(value, "utf8"))));
+    const name = der(0x30, rdn("0603550403", `${prefix}-${i}.fleet.example`), rdn("060355040a", "Acme"));
+    const info = der(0x30, Buffer.from([0x02, 0x01, 0x00]), name, publicKey.export({ type: "spki", format: "der" }), Buffer.from([0xa0, 0x00]));
+    const sig = crypto.sign("sha256", info, { key: privateKey, dsaEncoding: "der" });
+    const csr = der(0x30, info, ECDSA_SHA256, der(0x03, Buffer.from([0]), sig));
+    out.push(`-----BEGIN CERTIFICATE REQUEST-----\n${csr.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "")}\n-----END CERTIFICATE REQUEST-----\n`);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ the lean node:http experiment
+
+/** bench/leanServer.ts (same lib code, plain node:http) as a child on `dataDir`. */
+export async function startLean(dataDir: string, extraEnv: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, ROOTLINE_DATA_DIR: dataDir, NODE_ENV: "production" };
+  delete env.DATABASE_URL;
+  const child = spawnGroup(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/leanServer.ts")], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stderr!.on("data", (d) => (out = (out + d).slice(-10_000)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = "";
+    child.stdout!.on("data", (d) => {
+      text += d;
+      const m = /listening (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`bench/leanServer.ts exited ${code}:\n${out}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, stop: () => stopGroup(child) };
+}
