@@ -7,4 +7,4 @@ rm -rf "$ROOTLINE_DATA_DIR"
 mkdir -p "$ROOTLINE_DATA_DIR"
 unset DATABASE_URL
 npx prisma migrate deploy >/dev/null
-exec npx next start -p "$port" -H 127.0.0.1
+PORT="$port" HOST=127.0.0.1 exec npx tsx server.ts

@@ -8,4 +8,4 @@ stale=$(find app components lib prisma next.config.js package.json -newer .next/
 if [ ! -f .next/BUILD_ID ] || [ -n "$stale" ]; then
   npx next build
 fi
-exec npx next start -p "${PORT:-3000}"
+exec npx tsx server.ts

@@ -1,8 +1,7 @@
-import { issuerList } from "@/lib/repository/documents";
-import { serveDocument } from "@/app/_lib/repository";
+import { repositoryResponse } from "@/lib/http/repository";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request) {
-  return serveDocument(req, issuerList);
-}
+// The dispatch lives in lib/http/repository.ts (shared with server.ts's fast path).
+export const GET = repositoryResponse;
+export const HEAD = repositoryResponse;

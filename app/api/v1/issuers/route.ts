@@ -1,6 +1,6 @@
 import { listIssuers } from "@/lib/issuers/service";
 import { pemEncode } from "@/lib/pki/pem";
-import { apiRoute, json } from "@/app/_lib/api";
+import { apiRoute, json } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 

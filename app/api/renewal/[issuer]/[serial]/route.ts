@@ -2,7 +2,7 @@ import { z } from "zod";
 import { pendingRenewal, renewWithProof, renewWithToken } from "@/lib/revocation/renewal";
 import { InputError } from "@/lib/pki/errors";
 import { pemEncode } from "@/lib/pki/pem";
-import { json, jsonError, readJson } from "@/app/_lib/api";
+import { json, jsonError, readJson } from "@/lib/http/api";
 import { serialParam } from "@/app/_lib/serial";
 
 export const dynamic = "force-dynamic";

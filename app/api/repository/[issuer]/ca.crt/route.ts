@@ -1,10 +1,7 @@
-import { caCertificate } from "@/lib/repository/documents";
-import { serveDocument } from "@/app/_lib/repository";
+import { repositoryResponse } from "@/lib/http/repository";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(req: Request, { params }: { params: Promise<{ issuer: string }> }) {
-  const { issuer } = await params;
-  const format = new URL(req.url).searchParams.get("format") === "pem" ? "pem" : "der";
-  return serveDocument(req, () => caCertificate(decodeURIComponent(issuer), format));
-}
+// The dispatch lives in lib/http/repository.ts (shared with server.ts's fast path).
+export const GET = repositoryResponse;
+export const HEAD = repositoryResponse;

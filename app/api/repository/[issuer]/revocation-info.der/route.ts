@@ -1,10 +1,7 @@
-import { revocationInfoDer } from "@/lib/repository/documents";
-import { serveDocument } from "@/app/_lib/repository";
+import { repositoryResponse } from "@/lib/http/repository";
 
 export const dynamic = "force-dynamic";
 
-/** The compact DER form of the signed revocation information. */
-export async function GET(req: Request, { params }: { params: Promise<{ issuer: string }> }) {
-  const { issuer } = await params;
-  return serveDocument(req, () => revocationInfoDer(decodeURIComponent(issuer)));
-}
+// The dispatch lives in lib/http/repository.ts (shared with server.ts's fast path).
+export const GET = repositoryResponse;
+export const HEAD = repositoryResponse;

@@ -1,7 +1,7 @@
 import { getCertificate } from "@/lib/certificates";
 import { pemEncode } from "@/lib/pki/pem";
-import { apiRoute, json } from "@/app/_lib/api";
-import { certificateJson } from "../serialize";
+import { apiRoute, json } from "@/lib/http/api";
+import { certificateJson } from "@/lib/http/certificateJson";
 
 export const dynamic = "force-dynamic";
 

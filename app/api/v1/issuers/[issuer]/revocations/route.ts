@@ -2,7 +2,7 @@ import { z } from "zod";
 import { startRevocation } from "@/lib/revocation/prefix";
 import { revocationStatus } from "@/lib/revocation/status";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
-import { apiRoute, json, readJson } from "@/app/_lib/api";
+import { apiRoute, json, readJson } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { renewCertificate } from "@/lib/revocation/renewal";
 import { pemEncode } from "@/lib/pki/pem";
-import { apiRoute, json, readJson } from "@/app/_lib/api";
+import { apiRoute, json, readJson } from "@/lib/http/api";
 import { serialParam } from "@/app/_lib/serial";
-import { certificateJson } from "../../../../certificates/serialize";
+import { certificateJson } from "@/lib/http/certificateJson";
 
 export const dynamic = "force-dynamic";
 

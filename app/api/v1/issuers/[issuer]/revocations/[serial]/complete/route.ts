@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { completeRevocation } from "@/lib/revocation/prefix";
-import { apiRoute, json, readJson } from "@/app/_lib/api";
+import { apiRoute, json, readJson } from "@/lib/http/api";
 import { serialParam } from "@/app/_lib/serial";
 
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
-import "server-only";
 import { z } from "zod";
-import { authenticateBearer, ForbiddenError, requirePermission, type Permission } from "@/lib/auth";
-import type { Actor } from "@/lib/audit";
-import { InputError } from "@/lib/pki/errors";
-import { parseOrThrow } from "@/lib/validation";
+import { authenticateBearer } from "../auth/apiTokens";
+import { ForbiddenError, requirePermission, type Permission } from "../auth/roles";
+import type { Actor } from "../audit";
+import { InputError } from "../pki/errors";
+import { parseOrThrow } from "../validation";
 
 /** Largest JSON body the API reads (a CSR is a few KiB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -48,6 +48,9 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
 type Handler<C> = (actor: Actor, req: Request, ctx: C) => Promise<Response>;
 
 /**
+ * Framework-free (Web Request/Response only): used by the Next route handlers and by the
+ * plain node:http fast path in server.ts alike.
+ *
  * Wraps a /api/v1 handler: bearer-token authentication, the permission check, and
  * domain errors mapped to JSON 4xx bodies naming the field at fault.
  */

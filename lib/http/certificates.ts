@@ -1,0 +1,36 @@
+import { z } from "zod";
+import type { Actor } from "../audit";
+import { issueCertificate, listCertificates, requestFromCsr } from "../certificates";
+import { pemEncode } from "../pki/pem";
+import { json, readJson } from "./api";
+import { certificateJson } from "./certificateJson";
+
+const IssueBody = z.object({
+  issuer: z.string({ error: "issuer (the issuer's name) is required" }).min(1, "issuer is required"),
+  csr: z.string({ error: "csr must be a PEM string" }).min(1, "csr is required"),
+  profile: z.enum(["server", "client", "both"], { error: "profile must be server, client or both" }).optional(),
+  sans: z.array(z.string({ error: "each SAN must be a string like DNS:host or IP:1.2.3.4" }), { error: "sans must be an array of strings" }).max(100).optional(),
+});
+
+/** POST /api/v1/certificates: issue from a CSR. */
+export async function issueFromCsr(actor: Actor, req: Request): Promise<Response> {
+  const body = await readJson(req, IssueBody);
+  const cert = await issueCertificate(actor, body.issuer, await requestFromCsr({ csr: body.csr, profile: body.profile, sans: body.sans }));
+  return json({ ...certificateJson(cert, cert.issuerName), pem: pemEncode("CERTIFICATE", cert.der) }, 201);
+}
+
+/** GET /api/v1/certificates: the UI's filters as query parameters. */
+export async function listCertificatesJson(_actor: Actor, req: Request): Promise<Response> {
+  const sp = new URL(req.url).searchParams;
+  const r = await listCertificates({
+    q: sp.get("q") ?? undefined,
+    issuer: sp.get("issuer") ?? undefined,
+    status: (sp.get("status") ?? undefined) as never,
+    expiringWithinDays: sp.get("expiring") ?? undefined,
+    sort: (sp.get("sort") ?? undefined) as never,
+    dir: (sp.get("dir") ?? undefined) as never,
+    page: sp.get("page") ?? undefined,
+    pageSize: sp.get("pageSize") ?? undefined,
+  } as never);
+  return json({ total: r.total, page: r.page, pageSize: r.pageSize, pages: r.pages, certificates: r.rows.map((c) => certificateJson(c, c.issuerName)) });
+}
