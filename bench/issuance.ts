@@ -2,18 +2,17 @@
  * Issue #2: ECDSA P-256 certificates from CSRs, certs/s.
  *   a. domain layer (requestFromCsr + issueCertificate, database write included):
  *      64 in flight (group commit), rounds of 1,000; and one at a time (one transaction each);
- *   b. POST /api/v1/certificates on `next start` (own process, own data dir), autocannon,
+ *   b. POST /api/v1/certificates on the product server (`tsx server.ts`: lib/http/fastPath on
+ *      node:http, bearer tokens cached 5 s; own process, own data dir), autocannon,
  *      64 connections, rounds of 1,000 distinct CSRs;
  *   c. reference, same run: `openssl x509 -req` in a shell loop over 200 of the same CSRs.
- * Experiments (not product paths): the same lib code behind plain node:http (bench/leanServer.ts),
- * with and without a 5 s bearer-token cache, to show where the API's time goes.
  * Run alone: npm run bench -- issuance
  */
 import autocannon from "autocannon";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ADMIN, goal, heading, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, startApp, startLean, table, tempDir, useDataDir, fmt } from "./lib";
+import { ADMIN, goal, heading, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, startApp, table, tempDir, useDataDir, fmt } from "./lib";
 
 const ROUNDS = 5;
 const PER_ROUND = 1_000;
@@ -146,14 +145,6 @@ export async function run(): Promise<void> {
   const apiDir = migratedDataDir("issuance-api");
   const token = await setUpApiDataDir(apiDir);
   const app = await startApp(apiDir);
-  // Experiment: the same lib code behind plain node:http (bench/leanServer.ts), own data dir.
-  const leanDir = migratedDataDir("issuance-lean");
-  const leanToken = await setUpApiDataDir(leanDir);
-  const lean = await startLean(leanDir);
-  // …and once more with bearer-token lookups remembered for 5 s (measures the per-request token query).
-  const cachedDir = migratedDataDir("issuance-lean-cached");
-  const cachedToken = await setUpApiDataDir(cachedDir);
-  const leanCached = await startLean(cachedDir, { BENCH_LEAN_TOKEN_CACHE_MS: "5000" });
   const ossl = opensslSetup(csrs.slice(0, OPENSSL_CSRS));
   let domain: Awaited<ReturnType<typeof domainSetup>> | undefined;
   try {
@@ -165,26 +156,22 @@ export async function run(): Promise<void> {
     const warm = take(WARMUP);
     await domain.concurrent(warm, IN_FLIGHT);
     await apiRound(app.base, token, warm.map(body));
-    await apiRound(lean.base, leanToken, warm.map(body));
-    await apiRound(leanCached.base, cachedToken, warm.map(body));
 
-    const rates = { domain: [] as number[], api: [] as number[], lean: [] as number[], leanCached: [] as number[], openssl: [] as number[], sequential: [] as number[] };
+    const rates = { domain: [] as number[], api: [] as number[], openssl: [] as number[], sequential: [] as number[] };
     const codes: Record<string, number> = {};
-    const latency: Record<"api" | "lean" | "leanCached", { p50: number[]; p99: number[] }> = { api: { p50: [], p99: [] }, lean: { p50: [], p99: [] }, leanCached: { p50: [], p99: [] } };
-    const http = async (key: "api" | "lean" | "leanCached", base: string, tok: string, pems: string[]) => {
-      const res = await apiRound(base, tok, pems.map(body));
+    const latency = { p50: [] as number[], p99: [] as number[] };
+    const http = async (pems: string[]) => {
+      const res = await apiRound(app.base, token, pems.map(body));
       for (const [c, n] of Object.entries(res.codes)) codes[c] = (codes[c] ?? 0) + n;
-      rates[key].push(PER_ROUND / (res.ms / 1000));
-      latency[key].p50.push(res.p50);
-      latency[key].p99.push(res.p99);
+      rates.api.push(PER_ROUND / (res.ms / 1000));
+      latency.p50.push(res.p50);
+      latency.p99.push(res.p99);
     };
     for (let r = 0; r < ROUNDS; r++) {
       const pems = take(PER_ROUND);
       const steps: (() => Promise<void>)[] = [
         async () => void rates.domain.push(PER_ROUND / ((await domain!.concurrent(pems, IN_FLIGHT)) / 1000)),
-        () => http("api", app.base, token, pems),
-        () => http("lean", lean.base, leanToken, pems),
-        () => http("leanCached", leanCached.base, cachedToken, pems),
+        () => http(pems),
       ];
       if (r % 2) steps.reverse();
       for (const step of steps) await step();
@@ -201,36 +188,26 @@ export async function run(): Promise<void> {
     const s = median(rates.sequential);
     const a = median(rates.api);
     const o = median(rates.openssl);
-    const l = median(rates.lean);
-    const lc = median(rates.leanCached);
     const list = (xs: number[]) => xs.map((x) => fmt(x)).join(", ");
-    const lat = (k: "api" | "lean" | "leanCached") => `${fmt(median(latency[k].p50))} / ${fmt(median(latency[k].p99))}`;
+    const lat = `${fmt(median(latency.p50))} / ${fmt(median(latency.p99))}`;
     table("certs/s (median of rounds)", ["path", "median certs/s", "rounds (certs/s each)", "p50 / p99 ms"], [
       [`a. domain: requestFromCsr + issueCertificate, ${IN_FLIGHT} in flight`, fmt(d), list(rates.domain), ""],
       [`a. domain: one at a time (one transaction each), ${SEQUENTIAL}/round`, fmt(s), list(rates.sequential), ""],
-      [`b. POST /api/v1/certificates, ${IN_FLIGHT} connections (autocannon)`, fmt(a), list(rates.api), lat("api")],
+      [`b. POST /api/v1/certificates, ${IN_FLIGHT} connections (autocannon)`, fmt(a), list(rates.api), lat],
       [`c. openssl x509 -req, shell loop over ${OPENSSL_CSRS} CSRs`, fmt(o), list(rates.openssl), ""],
-      [`experiment: same lib code on plain node:http (bench/leanServer.ts)`, fmt(l), list(rates.lean), lat("lean")],
-      [`experiment: the same + bearer-token lookup cached 5 s`, fmt(lc), list(rates.leanCached), lat("leanCached")],
     ]);
-    console.log(`(domain: ${fmt(stored)} certificates stored and counted; HTTP statuses ${JSON.stringify(codes)}; the experiment row is not a product path)`);
+    console.log(`(domain: ${fmt(stored)} certificates stored and counted; HTTP statuses ${JSON.stringify(codes)})`);
     table("goals (issue #2)", ["ratio", "value", "goal", "status"], [
       goal("domain / openssl", `${fmt(d / o, 1)}×`, "≥ 20×", d / o >= 20),
       goal("API / domain", fmt(a / d, 2), "≥ 0.50 (API within 2× of domain)", a / d >= 0.5),
       ["domain 64-in-flight / one-at-a-time", `${fmt(d / s, 1)}×`, "(group commit gain, info)", ""],
-      ["experiment: lean node:http / domain", fmt(l / d, 2), "(what leaving Next's pipeline would give)", ""],
-      ["experiment: lean + token cache / domain", fmt(lc / d, 2), "(… plus no token query per request)", ""],
     ]);
   } finally {
     await releaseDb();
     if (domain) removeTempDir(domain.dir);
     ossl.cleanup();
-    await lean.stop();
-    await leanCached.stop();
     await app.stop();
     removeTempDir(apiDir);
-    removeTempDir(leanDir);
-    removeTempDir(cachedDir);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Shared plumbing for the benchmarks: tables, medians, temp dirs, migrated data dirs,
  * child processes (always in their own process group, killed with the group), the app
- * started with `next start`, and the autocannon load worker (a separate process).
+ * started as the product server (`tsx server.ts`), and the autocannon load worker (a separate process).
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
 import crypto from "node:crypto";
@@ -102,7 +102,7 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnOptions = {})
 /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves when the leader exited. */
 export async function stopGroup(c: ChildProcess, graceMs = 3000): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) {
-    killGroup(c, "SIGKILL"); // grandchildren (next-server) may outlive the leader
+    killGroup(c, "SIGKILL"); // grandchildren (tsx's server process) may outlive the leader
     children.delete(c);
     return;
   }
@@ -222,15 +222,24 @@ export function freePort(): Promise<number> {
 let snapshot: string | undefined;
 
 /**
- * A private copy of the build: other workers run `next build` (npm test) in this tree, and a
- * rebuild under a running `next start` breaks it mid-benchmark. The copy is a temp dir with
- * symlinks to everything but .next, and .next copied (without its cache) while BUILD_ID
- * stays the same.
+ * What the product server (`tsx server.ts`) runs from, copied so the whole server is one
+ * snapshot: server.ts and the lib/ code of its node:http fast path, the Prisma client it
+ * imports, the config tsx and next() read, and the build Next serves. Everything else
+ * (node_modules above all) is a symlink into the tree.
+ */
+const COPIED = ["server.ts", "lib", "generated", "tsconfig.json", "next.config.js", "package.json"];
+
+/**
+ * A private copy of the app: other workers run `next build` (npm test) in this tree and edit
+ * lib/, and either under a running server breaks or skews it mid-benchmark. The copy is a temp
+ * dir with COPIED and .next (without its cache) copied while BUILD_ID stays the same, and
+ * symlinks to the rest.
  */
 function appRoot(): string {
   if (snapshot) return snapshot;
   ensureBuild();
   const src = path.join(ROOT, ".next");
+  for (const f of COPIED) if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`bench: ${f} is missing: the product server needs it`);
   for (let attempt = 0; attempt < 5; attempt++) {
     const id = fs.existsSync(path.join(src, "BUILD_ID")) ? fs.readFileSync(path.join(src, "BUILD_ID"), "utf8") : null;
     if (id === null) {
@@ -239,11 +248,15 @@ function appRoot(): string {
     }
     const d = tempDir("app");
     try {
-      for (const e of fs.readdirSync(ROOT)) if (e !== ".next" && e !== ".git") fs.symlinkSync(path.join(ROOT, e), path.join(d, e));
+      for (const e of fs.readdirSync(ROOT)) {
+        if (e === ".next" || e === ".git") continue;
+        if (COPIED.includes(e)) fs.cpSync(path.join(ROOT, e), path.join(d, e), { recursive: true });
+        else fs.symlinkSync(path.join(ROOT, e), path.join(d, e));
+      }
       fs.cpSync(src, path.join(d, ".next"), { recursive: true, filter: (f) => f !== path.join(src, "cache") });
       const after = fs.existsSync(path.join(src, "BUILD_ID")) ? fs.readFileSync(path.join(src, "BUILD_ID"), "utf8") : null;
       if (after === id) {
-        console.log(`bench: serving a private copy of build ${id.trim()} (.next, without its cache)`);
+        console.log(`bench: serving a private copy of build ${id.trim()} (.next without its cache; ${COPIED.join(", ")} copied)`);
         return (snapshot = d);
       }
     } catch {
@@ -256,7 +269,7 @@ function appRoot(): string {
 }
 
 export interface App {
-  /** The private project copy `next start` serves from. */
+  /** The private project copy the server runs from. */
   root: string;
   port: number;
   base: string;
@@ -266,17 +279,20 @@ export interface App {
 }
 
 /**
- * `next start` on a free loopback port with its own data dir; resolves once it answers.
- * BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds node flags to the
- * server process, for profiling (NODE_OPTIONS refuses --cpu-prof).
+ * The product server, as `npm start` runs it: `tsx server.ts` (Next.js behind lib/http/fastPath)
+ * with PORT/HOST, on a free loopback port with its own data dir, from the private copy;
+ * resolves once GET /api/health answers 200. tsx runs the server in a child node process
+ * (same process group). BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds
+ * node flags, which tsx hands to that server process, for profiling (NODE_OPTIONS refuses
+ * --cpu-prof).
  */
 export async function startApp(dataDir: string, extraEnv: Record<string, string> = {}): Promise<App> {
   const root = appRoot();
   const nodeArgs = (extraEnv.BENCH_NODE_ARGS ?? process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const port = await freePort();
-  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, ROOTLINE_DATA_DIR: dataDir, NODE_ENV: "production", PORT: String(port) };
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, ROOTLINE_DATA_DIR: dataDir, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1" };
   delete env.DATABASE_URL;
-  const child = spawnGroup(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", root, "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawnGroup(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), ...nodeArgs, "server.ts"], {
     cwd: root,
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
@@ -287,17 +303,17 @@ export async function startApp(dataDir: string, extraEnv: Record<string, string>
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`tsx server.ts exited ${child.exitCode}:\n${out}`);
     try {
-      const r = await fetch(`${base}/api/repository/issuers`);
+      const r = await fetch(`${base}/api/health`);
       await r.arrayBuffer();
-      if (r.status < 500) break;
+      if (r.status === 200) break;
     } catch {
       /* not listening yet */
     }
     if (Date.now() > deadline) {
       await stopGroup(child);
-      throw new Error(`next start did not answer within 60 s:\n${out}`);
+      throw new Error(`tsx server.ts did not answer /api/health within 60 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -353,25 +369,4 @@ export function makeCsrs(n: number, prefix = "dev"): string[] {
     out.push(`-----BEGIN CERTIFICATE REQUEST-----\n${csr.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "")}\n-----END CERTIFICATE REQUEST-----\n`);
   }
   return out;
-}
-
-// ------------------------------------------------------------------ the lean node:http experiment
-
-/** bench/leanServer.ts (same lib code, plain node:http) as a child on `dataDir`. */
-export async function startLean(dataDir: string, extraEnv: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
-  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv, ROOTLINE_DATA_DIR: dataDir, NODE_ENV: "production" };
-  delete env.DATABASE_URL;
-  const child = spawnGroup(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "bench/leanServer.ts")], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stderr!.on("data", (d) => (out = (out + d).slice(-10_000)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = "";
-    child.stdout!.on("data", (d) => {
-      text += d;
-      const m = /listening (\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`bench/leanServer.ts exited ${code}:\n${out}`)));
-  });
-  return { base: `http://127.0.0.1:${port}`, stop: () => stopGroup(child) };
 }

@@ -4,12 +4,13 @@
  * Both servers run in their own child processes; the load comes from a third process
  * (autocannon in bench/loadWorker.cjs), on loopback, 50 connections. Rounds alternate
  * between the two servers so drift on this shared machine hits both alike.
+ * The app is the product server (`tsx server.ts`), which answers /api/repository/* on its
+ * node:http fast path (lib/http/fastPath.ts) before Next.
  * Goal: the app reaches ≥ 50% of the minimal server's requests/s.
- * Experiment row "lean": the same lib/repository code on plain node:http (bench/leanServer.ts).
  * Run alone: npm run bench -- repository
  */
 import http from "node:http";
-import { ADMIN, goal, heading, loadFromChild, median, migratedDataDir, nowMs, releaseDb, removeTempDir, spawnGroup, startApp, startLean, stopGroup, table, useDataDir, fmt, type LoadResult } from "./lib";
+import { ADMIN, goal, heading, loadFromChild, median, migratedDataDir, nowMs, releaseDb, removeTempDir, spawnGroup, startApp, stopGroup, table, useDataDir, fmt, type LoadResult } from "./lib";
 
 const ISSUER = "repo-ca";
 const CONNECTIONS = 50;
@@ -73,7 +74,6 @@ export async function run(): Promise<void> {
 
   const app = await startApp(dir);
   let minimal: Awaited<ReturnType<typeof startMinimal>> | undefined;
-  let lean: Awaited<ReturnType<typeof startLean>> | undefined;
   try {
     const path = `/api/repository/${ISSUER}/revocation-info`;
     const first = await rawGet(app.base + path);
@@ -91,23 +91,15 @@ export async function run(): Promise<void> {
     const revalidate = await rawGet(app.base + path, { "if-none-match": etag });
     if (!same || revalidate.status !== 304) throw new Error(`set-up check failed: same body ${same}, app 304 ${revalidate.status}`);
     console.log(`document: ${body.length} bytes; headers copied to the minimal server: ${Object.keys(headers).join(", ")}`);
-
-    // Experiment: the same lib/repository code behind plain node:http (same data dir, read-only).
-    lean = await startLean(dir);
-    const leanCheck = await rawGet(lean.base + path);
-    // Same document, signed in that process (ECDSA signatures differ per signing): same length.
-    if (leanCheck.status !== 200 || leanCheck.body.length !== body.length) throw new Error(`lean server: ${leanCheck.status}, ${leanCheck.body.length} bytes`);
-    const targets = { app: app.base + path, minimal: minimal.base + path, lean: lean.base + path };
+    const targets = { app: app.base + path, minimal: minimal.base + path };
     const load = (url: string, seconds: number, inm?: boolean) => loadFromChild({ url, connections: CONNECTIONS, duration: seconds, headers: inm ? { "if-none-match": etag } : undefined });
-    if ((await rawGet(lean.base + path, { "if-none-match": leanCheck.headers.etag as string })).status !== 304) throw new Error("lean server: no 304");
     await load(targets.app, WARMUP_SECONDS);
     await load(targets.minimal, WARMUP_SECONDS);
-    await load(targets.lean, WARMUP_SECONDS);
 
-    const results: Record<string, LoadResult[]> = { "app 200": [], "minimal 200": [], "lean 200": [], "app 304": [], "minimal 304": [] };
+    const results: Record<string, LoadResult[]> = { "app 200": [], "minimal 200": [], "app 304": [], "minimal 304": [] };
     const t0 = nowMs();
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 ? (["lean", "minimal", "app"] as const) : (["app", "minimal", "lean"] as const);
+      const order = r % 2 ? (["minimal", "app"] as const) : (["app", "minimal"] as const);
       for (const k of order) results[`${k} 200`].push(await load(targets[k], SECONDS));
     }
     for (let r = 0; r < ROUNDS_304; r++) {
@@ -124,7 +116,7 @@ export async function run(): Promise<void> {
       const errors = rs.reduce((a, r) => a + r.errors, 0);
       const unexpected = Object.keys(codes).filter((c) => c !== expected);
       if (unexpected.length || errors) throw new Error(`${k}: statuses ${JSON.stringify(codes)}, ${errors} errors`);
-      rows.push([k.startsWith("lean") ? `${k} (experiment: lib/repository on node:http)` : k, fmt(median(rs.map((r) => r.requestsPerSec))), rs.map((r) => fmt(r.requestsPerSec)).join(", "), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99))), `${fmt(rs.reduce((a, r) => a + r.total, 0))} × ${expected}`]);
+      rows.push([k, fmt(median(rs.map((r) => r.requestsPerSec))), rs.map((r) => fmt(r.requestsPerSec)).join(", "), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99))), `${fmt(rs.reduce((a, r) => a + r.total, 0))} × ${expected}`]);
     }
     table(`${CONNECTIONS} connections, autocannon in its own process; ${ROUNDS} × ${SECONDS} s (200) and ${ROUNDS_304} × ${SECONDS_304} s (304) per server, alternating`, ["target", "median req/s", "rounds req/s", "p50 ms", "p99 ms", "responses"], rows);
     const rps = (k: string) => median(results[k].map((r) => r.requestsPerSec));
@@ -133,12 +125,10 @@ export async function run(): Promise<void> {
     table("goal (issue #3)", ["ratio", "value", "goal", "status"], [
       goal("app / minimal node:http, 200 (full body)", `${fmt(ratio200 * 100)}%`, "≥ 50%", ratio200 >= 0.5),
       ["app / minimal node:http, 304 (If-None-Match)", `${fmt(ratio304 * 100)}%`, "(info)", ""],
-      ["experiment: lean node:http + lib/repository / minimal, 200", `${fmt((rps("lean 200") / rps("minimal 200")) * 100)}%`, "(what leaving Next's pipeline would give)", ""],
       ["app p99 / minimal p99, 200", `${fmt(median(results["app 200"].map((r) => r.p99)) / Math.max(1, median(results["minimal 200"].map((r) => r.p99))), 1)}×`, "(info)", ""],
     ]);
     console.log(`(${fmt(loadMs / 1000)} s of load)`);
   } finally {
-    await lean?.stop();
     await minimal?.stop();
     await app.stop();
     removeTempDir(dir);
