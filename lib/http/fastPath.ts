@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { apiRoute } from "./api";
 import { issueFromCsr } from "./certificates";
-import { isRepositoryPath, repositoryReply } from "./repository";
+import { repositoryReply } from "./repository";
 
 /**
  * The hot endpoints, answered on plain node:http without Next's request pipeline
@@ -28,19 +28,25 @@ async function sendWeb(res: ServerResponse, r: Response): Promise<void> {
 /** Returns true when it answered the request. */
 export async function fastPath(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const method = req.method ?? "GET";
-  const url = new URL(req.url ?? "/", baseUrl(req));
-  if ((method === "GET" || method === "HEAD") && isRepositoryPath(url.pathname)) {
-    const r = await repositoryReply(url, (req.headers["if-none-match"] as string | undefined) ?? null, method === "HEAD");
-    res.writeHead(r.status, r.headers);
-    res.end(r.body ? Buffer.from(r.body) : undefined);
-    return true;
+  const target = req.url ?? "/";
+  // Cheap prefix test first: most requests are for pages and go to Next untouched.
+  if (!target.startsWith("/api/")) return false;
+  if (method === "GET" || method === "HEAD") {
+    const r = await repositoryReply(target, (req.headers["if-none-match"] as string | undefined) ?? null, method === "HEAD");
+    if (r) {
+      res.writeHead(r.status, r.headers);
+      res.end(r.body ?? undefined);
+      return true;
+    }
   }
-  if (method === "GET" && url.pathname === "/api/health") {
+  const pathname = target.split("?", 1)[0];
+  if (method === "GET" && pathname === "/api/health") {
     res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
     res.end('{"status":"ok"}');
     return true;
   }
-  if (method === "POST" && url.pathname === "/api/v1/certificates") {
+  if (method === "POST" && pathname === "/api/v1/certificates") {
+    const url = new URL(target, baseUrl(req));
     const request = new Request(url, { method, headers: req.headers as Record<string, string>, body: Readable.toWeb(req) as ReadableStream, duplex: "half" } as RequestInit);
     await sendWeb(res, await issue(request, undefined));
     return true;

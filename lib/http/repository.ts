@@ -6,9 +6,9 @@ import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson, 
  * (app/api/repository) and server.ts's node:http fast path answer through `repositoryReply`,
  * so the two can never disagree.
  */
-const ROUTES: [RegExp, (issuer: string, url: URL) => Promise<RepositoryDocument>][] = [
+const ROUTES: [RegExp, (issuer: string, query: URLSearchParams) => Promise<RepositoryDocument>][] = [
   [/^\/api\/repository\/issuers$/, () => issuerList()],
-  [/^\/api\/repository\/([^/]+)\/ca\.crt$/, (i, url) => caCertificate(i, url.searchParams.get("format") === "pem" ? "pem" : "der")],
+  [/^\/api\/repository\/([^/]+)\/ca\.crt$/, (i, q) => caCertificate(i, q.get("format") === "pem" ? "pem" : "der")],
   [/^\/api\/repository\/([^/]+)\/revocation-info$/, (i) => revocationInfoJson(i)],
   [/^\/api\/repository\/([^/]+)\/revocation-info\.der$/, (i) => revocationInfoDer(i)],
   [/^\/api\/repository\/([^/]+)\/crl$/, (i) => crl(i)],
@@ -20,18 +20,36 @@ export interface Reply {
   body: Uint8Array | null;
 }
 
-export function isRepositoryPath(pathname: string): boolean {
-  return ROUTES.some(([re]) => re.test(pathname));
-}
-
 function errorReply(status: number, error: string, field?: string): Reply {
   return { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: Buffer.from(JSON.stringify(field ? { error, field } : { error })) };
 }
 
-/** Public and read-only: no session, 304 on a matching ETag, JSON 404 for an unknown issuer. */
-export async function repositoryReply(url: URL, ifNoneMatch: string | null, head = false): Promise<Reply> {
+/**
+ * Response headers per cached document, built once: the documents themselves are cached
+ * objects (lib/repository/documents.ts), so a hit costs a WeakMap lookup, not a spread.
+ */
+const headerCache = new WeakMap<RepositoryDocument, { ok: Record<string, string>; notModified: Record<string, string> }>();
+
+function headersOf(doc: RepositoryDocument) {
+  let h = headerCache.get(doc);
+  if (!h) {
+    const notModified = { ETag: doc.etag, "Cache-Control": doc.cacheControl, "Access-Control-Allow-Origin": "*" };
+    h = { notModified, ok: { ...notModified, "Content-Type": doc.contentType, "Content-Length": String(doc.body.length) } };
+    headerCache.set(doc, h);
+  }
+  return h;
+}
+
+/**
+ * Public and read-only: no session, 304 on a matching ETag, JSON 404 for an unknown
+ * issuer. `target` is the request target ("/path?query"); null when it is not a
+ * repository path, so callers match the URL space exactly once.
+ */
+export async function repositoryReply(target: string, ifNoneMatch: string | null, head = false): Promise<Reply | null> {
+  const q = target.indexOf("?");
+  const pathname = q < 0 ? target : target.slice(0, q);
   for (const [re, load] of ROUTES) {
-    const m = re.exec(url.pathname);
+    const m = re.exec(pathname);
     if (!m) continue;
     let issuer = "";
     try {
@@ -40,20 +58,21 @@ export async function repositoryReply(url: URL, ifNoneMatch: string | null, head
       return errorReply(400, "the issuer name in the URL is not valid percent-encoding", "issuer");
     }
     try {
-      const doc = await load(issuer, url);
-      const headers = { ETag: doc.etag, "Cache-Control": doc.cacheControl, "Access-Control-Allow-Origin": "*" };
-      if (ifNoneMatch === doc.etag) return { status: 304, headers, body: null };
-      return { status: 200, headers: { ...headers, "Content-Type": doc.contentType, "Content-Length": String(doc.body.length) }, body: head ? null : doc.body };
+      const doc = await load(issuer, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
+      const h = headersOf(doc);
+      if (ifNoneMatch === doc.etag) return { status: 304, headers: h.notModified, body: null };
+      return { status: 200, headers: h.ok, body: head ? null : doc.body };
     } catch (err) {
       if (err instanceof InputError) return errorReply(err.status, err.message, err.field);
       throw err;
     }
   }
-  return errorReply(404, "no such repository document");
+  return null;
 }
 
 /** The Web-Response form, for the Next route handlers. */
 export async function repositoryResponse(req: Request): Promise<Response> {
-  const r = await repositoryReply(new URL(req.url), req.headers.get("if-none-match"), req.method === "HEAD");
+  const url = new URL(req.url);
+  const r = (await repositoryReply(url.pathname + url.search, req.headers.get("if-none-match"), req.method === "HEAD")) ?? errorReply(404, "no such repository document");
   return new Response(r.body ? Buffer.from(r.body) : null, { status: r.status, headers: r.headers });
 }
