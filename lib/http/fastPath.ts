@@ -20,8 +20,12 @@ function baseUrl(req: IncomingMessage): string {
   return `http://${req.headers.host ?? "localhost"}`;
 }
 
-async function sendWeb(res: ServerResponse, r: Response): Promise<void> {
-  res.writeHead(r.status, Object.fromEntries(r.headers));
+async function sendWeb(req: IncomingMessage, res: ServerResponse, r: Response): Promise<void> {
+  const headers: Record<string, string> = Object.fromEntries(r.headers);
+  // A refused body (too large, wrong type) was not read to its end: the connection cannot
+  // carry another request, so tell the client not to reuse it.
+  if (!req.complete) headers.Connection = "close";
+  res.writeHead(r.status, headers);
   res.end(Buffer.from(await r.arrayBuffer()));
 }
 
@@ -48,7 +52,7 @@ export async function fastPath(req: IncomingMessage, res: ServerResponse): Promi
   if (method === "POST" && pathname === "/api/v1/certificates") {
     const url = new URL(target, baseUrl(req));
     const request = new Request(url, { method, headers: req.headers as Record<string, string>, body: Readable.toWeb(req) as ReadableStream, duplex: "half" } as RequestInit);
-    await sendWeb(res, await issue(request, undefined));
+    await sendWeb(req, res, await issue(request, undefined));
     return true;
   }
   return false;
