@@ -106,6 +106,7 @@ test("an auditor can read but cannot issue", async ({ page, browser }) => {
   await p.goto("/certificates/issue");
   await expect(p.getByRole("heading", { name: "Not allowed" })).toBeVisible();
   await p.goto("/audit");
+  await p.getByRole("link", { name: "Verify the whole chain" }).click();
   await expect(p.getByText("Chain intact")).toBeVisible();
   await expect(p.getByRole("cell", { name: "certificate.issue" }).first()).toBeVisible();
   await shot(p, "audit-log");

@@ -1,7 +1,9 @@
 import "server-only";
+import { redirect } from "next/navigation";
 import { isRedirectError } from "next/dist/client/components/redirect-error";
 import { ForbiddenError } from "@/lib/auth";
 import { InputError } from "@/lib/pki/errors";
+import { MAX_OBJECT_BYTES } from "@/lib/pki/pem";
 import type { FormState } from "./formState";
 
 export type { FormState } from "./formState";
@@ -36,4 +38,30 @@ export function formError(err: unknown, form?: FormData): FormState<never> {
 export function str(form: FormData, name: string): string {
   const v = form.get(name);
   return typeof v === "string" ? v : "";
+}
+
+/**
+ * A pasted PEM or an uploaded file (PEM or DER), size-checked before it is read. Lives
+ * here, not in a "use server" file: every export of such a file becomes a callable action.
+ */
+export async function textOrFile(form: FormData, textField: string, fileField: string, field: string): Promise<Uint8Array | string> {
+  const file = form.get(fileField);
+  if (file instanceof File && file.size > 0) {
+    if (file.size > MAX_OBJECT_BYTES) throw new InputError(field, `the file is too large (${file.size} bytes; at most ${MAX_OBJECT_BYTES})`, 413);
+    return new Uint8Array(await file.arrayBuffer());
+  }
+  const text = str(form, textField).trim();
+  if (!text) throw new InputError(field, "paste the PEM or choose a file");
+  return text;
+}
+
+/** Runs a form's domain call: on success go where it says, on a domain error show it in the form. */
+export async function submitThenRedirect(form: FormData, run: () => Promise<string>): Promise<FormState> {
+  let to: string;
+  try {
+    to = await run();
+  } catch (err) {
+    return formError(err, form);
+  }
+  redirect(to);
 }

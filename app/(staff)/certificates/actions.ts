@@ -1,9 +1,7 @@
 "use server";
-import { redirect } from "next/navigation";
 import { issueCertificate, requestFromCsr, requestWithGeneratedKey } from "@/lib/certificates";
 import { actorOf, requireUser } from "@/app/_lib/session";
-import { formError, str, type FormState } from "@/app/_lib/actions";
-import { textOrFile } from "../issuers/actions";
+import { str, submitThenRedirect, textOrFile, type FormState } from "@/app/_lib/actions";
 
 function sans(form: FormData): string[] | undefined {
   const list = str(form, "sans").split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
@@ -12,9 +10,7 @@ function sans(form: FormData): string[] | undefined {
 
 export async function issueAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("certificates:write");
-  let id: string;
-  try {
-    const issuer = str(form, "issuer");
+  return submitThenRedirect(form, async () => {
     const profile = str(form, "profile") || "server";
     const req =
       str(form, "mode") === "generate"
@@ -25,9 +21,7 @@ export async function issueAction(_prev: FormState, form: FormData): Promise<For
             sans: sans(form),
           })
         : await requestFromCsr({ csr: await textOrFile(form, "csr", "csrFile", "csr"), profile, sans: sans(form) });
-    id = (await issueCertificate(actorOf(me), issuer, req)).id;
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(`/certificates/${id}?issued=1`);
+    const cert = await issueCertificate(actorOf(me), str(form, "issuer"), req);
+    return `/certificates/${cert.id}?issued=1`;
+  });
 }

@@ -1,15 +1,13 @@
 "use server";
-import { redirect } from "next/navigation";
 import { createIssuer, importIssuer } from "@/lib/issuers/service";
-import { InputError } from "@/lib/pki/errors";
-import { MAX_OBJECT_BYTES } from "@/lib/pki/pem";
 import { actorOf, requireUser } from "@/app/_lib/session";
-import { formError, str, type FormState } from "@/app/_lib/actions";
+import { str, submitThenRedirect, textOrFile, type FormState } from "@/app/_lib/actions";
+
+const issuerPage = (name: string) => `/issuers/${encodeURIComponent(name)}`;
 
 export async function createIssuerAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("issuers:write");
-  let name: string;
-  try {
+  return submitThenRedirect(form, async () => {
     const issuer = await createIssuer(actorOf(me), {
       name: str(form, "name"),
       keyType: str(form, "keyType"),
@@ -18,29 +16,13 @@ export async function createIssuerAction(_prev: FormState, form: FormData): Prom
       certValidityDays: str(form, "certValidityDays") || undefined,
       firstSerial: str(form, "firstSerial") || undefined,
     });
-    name = issuer.name;
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(`/issuers/${encodeURIComponent(name)}`);
-}
-
-/** A pasted PEM or an uploaded file (PEM or DER), size-checked before it is read. */
-export async function textOrFile(form: FormData, textField: string, fileField: string, field: string): Promise<Uint8Array | string> {
-  const file = form.get(fileField);
-  if (file instanceof File && file.size > 0) {
-    if (file.size > MAX_OBJECT_BYTES) throw new InputError(field, `the file is too large (${file.size} bytes; at most ${MAX_OBJECT_BYTES})`, 413);
-    return new Uint8Array(await file.arrayBuffer());
-  }
-  const text = str(form, textField).trim();
-  if (!text) throw new InputError(field, "paste the PEM or choose a file");
-  return text;
+    return issuerPage(issuer.name);
+  });
 }
 
 export async function importIssuerAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("issuers:write");
-  let name: string;
-  try {
+  return submitThenRedirect(form, async () => {
     const issuer = await importIssuer(actorOf(me), {
       name: str(form, "name"),
       certificate: await textOrFile(form, "certificate", "certificateFile", "certificate"),
@@ -48,9 +30,6 @@ export async function importIssuerAction(_prev: FormState, form: FormData): Prom
       certValidityDays: str(form, "certValidityDays") || undefined,
       firstSerial: str(form, "firstSerial") || undefined,
     });
-    name = issuer.name;
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(`/issuers/${encodeURIComponent(name)}`);
+    return issuerPage(issuer.name);
+  });
 }

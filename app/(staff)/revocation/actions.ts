@@ -4,8 +4,7 @@ import { completeRevocation, excludeFromRevocation } from "@/lib/revocation/pref
 import { renewCertificate } from "@/lib/revocation/renewal";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
 import { actorOf, requireUser } from "@/app/_lib/session";
-import { formError, str, type FormState } from "@/app/_lib/actions";
-import { textOrFile } from "../issuers/actions";
+import { formError, str, textOrFile, type FormState } from "@/app/_lib/actions";
 import { dashboardUrl } from "./urls";
 
 /*
