@@ -35,6 +35,20 @@ describe("repository documents", () => {
     expect(verifyRevocationInfo(after.body, (await caCertificate("repo-ca", "der")).body)).toMatchObject({ ok: true, revocationNumber: 7n });
   });
 
+  it("serves the cached CRL without a query until something changes, then the new one", async () => {
+    await crl("repo-ca"); // builds the first CRL: a write, so nothing is cached yet
+    const first = await crl("repo-ca");
+    expect(await crl("repo-ca")).toBe(first);
+    const { issueCertificate } = await import("../certificates/issue");
+    const { requestWithGeneratedKey } = await import("../certificates/request");
+    const { startRevocation } = await import("../revocation/prefix");
+    const c = await issueCertificate(admin, "repo-ca", await requestWithGeneratedKey({ subject: { CN: "crl.example" }, keyType: "ec-p256" }));
+    await startRevocation(admin, { issuer: "repo-ca", serial: c.serial, reason: "keyCompromise", order: "raise-first" });
+    const next = await crl("repo-ca");
+    expect(next.etag).not.toBe(first.etag);
+    expect(parseCrl(next.body).entries.map((e) => e.serial)).toContain(c.serial);
+  });
+
   it("answers an unknown issuer with a 404 error naming the issuer", async () => {
     await expect(revocationInfoJson("nope")).rejects.toMatchObject({ field: "issuer", status: 404 });
     await expect(crl("nope")).rejects.toMatchObject({ status: 404 });
@@ -45,7 +59,7 @@ describe("repository documents", () => {
     const files = await exportRepository(dir);
     expect(files).toContain("repo-ca/revocation-info.der");
     expect(fs.readFileSync(path.join(dir, "repo-ca/revocation-info.der")).equals(Buffer.from((await revocationInfoDer("repo-ca")).body))).toBe(true);
-    expect(parseCrl(fs.readFileSync(path.join(dir, "repo-ca/crl"))).entries).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, "repo-ca/crl")).equals(Buffer.from((await crl("repo-ca")).body))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "issuers"), "utf8")).issuers[0].name).toBe("repo-ca");
     expect(JSON.parse(Buffer.from((await issuerList()).body).toString()).issuers).toHaveLength(1);
   });

@@ -6,7 +6,7 @@ import type { RevocationReason } from "../pki/reasons";
 
 /** A CRL is valid for a week; it is rebuilt a day before, or at once after a revocation. */
 const CRL_LIFETIME_MS = 7 * 86_400_000;
-const CRL_REFRESH_MS = 86_400_000;
+export const CRL_REFRESH_MS = 86_400_000;
 
 /**
  * The issuer's CRL (DER) for ordinary TLS clients that do not know revocation numbers:
