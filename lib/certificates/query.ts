@@ -61,10 +61,11 @@ export async function listCertificates(input: CertificateFilter = {}, now = new 
 }
 
 export async function getCertificate(id: string) {
-  const row = await db().certificate.findUnique({ where: { id }, omit: { sealedKey: true }, include: { issuer: { select: { name: true, certificateDer: true, revocationNumber: true } } } });
+  const row = await db().certificate.findUnique({ where: { id }, include: { issuer: { select: { name: true, certificateDer: true, revocationNumber: true } } } });
   if (!row) throw new NotFoundError("id", "no such certificate");
-  const hasKey = (await db().certificate.count({ where: { id, sealedKey: { not: null } } })) > 0;
-  return { ...row, hasKey };
+  // The sealed key is read only to say whether one exists; it is not returned.
+  const { sealedKey, ...rest } = row;
+  return { ...rest, hasKey: sealedKey !== null };
 }
 
 export async function getCertificateBySerial(issuerName: string, serial: bigint) {

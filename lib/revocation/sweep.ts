@@ -1,7 +1,6 @@
 import { SYSTEM, type Actor } from "../audit";
 import { db } from "../db";
 import { addDays } from "../issuers/validity";
-import { awaitingRenewals } from "./affected";
 import { completeIfDone, finishRevocation, openRevocation } from "./prefix";
 
 export const DEFAULT_LOOK_AHEAD_DAYS = 30;
@@ -64,7 +63,6 @@ export async function runSweep(opts: { now?: Date; lookAheadDays?: number; issue
         }
         report.completed = await completeIfDone(tx, actor, id, now);
         report.revocationNumber = (await tx.issuer.findUniqueOrThrow({ where: { id }, select: { revocationNumber: true } })).revocationNumber;
-        if (report.opened) report.opened.awaiting = (await awaitingRenewals(tx, id, report.opened.serial)).map((a) => a.serial);
         return report;
       }),
     );

@@ -1,10 +1,9 @@
 "use server";
-import { redirect } from "next/navigation";
 import { completeRevocation, excludeFromRevocation } from "@/lib/revocation/prefix";
 import { renewCertificate } from "@/lib/revocation/renewal";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
 import { actorOf, requireUser } from "@/app/_lib/session";
-import { formError, str, textOrFile, type FormState } from "@/app/_lib/actions";
+import { str, submitThenRedirect, textOrFile, type FormState } from "@/app/_lib/actions";
 import { dashboardUrl } from "./urls";
 
 /*
@@ -15,41 +14,29 @@ import { dashboardUrl } from "./urls";
 
 export async function completeAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("certificates:write");
-  let url: string;
-  try {
+  return submitThenRedirect(form, async () => {
     const issuer = str(form, "issuer");
     const r = await completeRevocation(actorOf(me), { issuer, serial: serialFromDecimal(str(form, "serial")), force: str(form, "force") === "1" });
-    url = dashboardUrl(issuer, { notice: r.forced ? "forced" : "completed", serial: r.serial, rn: r.revocationNumber });
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(url);
+    return dashboardUrl(issuer, { notice: r.forced ? "forced" : "completed", serial: r.serial, rn: r.revocationNumber });
+  });
 }
 
 export async function excludeAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("certificates:write");
-  let url: string;
-  try {
+  return submitThenRedirect(form, async () => {
     const issuer = str(form, "issuer");
     const serial = serialFromDecimal(str(form, "serial"));
     const r = await excludeFromRevocation(actorOf(me), { issuer, serial });
-    url = dashboardUrl(issuer, { notice: r.completed.length ? "excluded-completed" : "excluded", serial });
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(url);
+    return dashboardUrl(issuer, { notice: r.completed.length ? "excluded-completed" : "excluded", serial });
+  });
 }
 
 export async function renewAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("certificates:write");
-  let url: string;
-  try {
+  return submitThenRedirect(form, async () => {
     const issuer = str(form, "issuer");
     const serial = serialFromDecimal(str(form, "serial"));
     const r = await renewCertificate(actorOf(me), { issuer, serial, csr: await textOrFile(form, "csr", "csrFile", "csr") });
-    url = dashboardUrl(issuer, { notice: r.completed.length ? "renewed-completed" : "renewed", serial, replacement: r.replacement.serial });
-  } catch (err) {
-    return formError(err, form);
-  }
-  redirect(url);
+    return dashboardUrl(issuer, { notice: r.completed.length ? "renewed-completed" : "renewed", serial, replacement: r.replacement.serial });
+  });
 }

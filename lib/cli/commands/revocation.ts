@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CliExit, printJson, readFileArg } from "../io";
+import { CliExit, parsePositiveInt, printJson, readFileArg } from "../io";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -23,7 +23,6 @@ export function register(program: Command): void {
     .action(async (o: { issuer: string; serial: string; reason: string; order: string; exclude?: string[]; deadlineDays?: string }) => {
       const { startRevocation } = await import("../../revocation/prefix");
       const { cliActor } = await import("../../audit/actor");
-      const { parsePositiveInt } = await import("../io");
       const exclude = await Promise.all((o.exclude ?? []).map((s) => serial(s, "exclude")));
       const deadline = o.deadlineDays ? new Date(Date.now() + parsePositiveInt(o.deadlineDays, "deadline-days") * 86_400_000) : undefined;
       const r = await startRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), reason: o.reason, order: o.order, exclude, deadline });
@@ -87,7 +86,6 @@ export function register(program: Command): void {
     .option("--look-ahead-days <n>", "look-ahead in days", "30")
     .action(async (o: { issuer?: string; lookAheadDays: string }) => {
       const { runSweep } = await import("../../revocation/sweep");
-      const { parsePositiveInt } = await import("../io");
       const { cliActor } = await import("../../audit/actor");
       const reports = await runSweep({ issuer: o.issuer, lookAheadDays: parsePositiveInt(o.lookAheadDays, "look-ahead-days"), actor: cliActor() });
       if (o.issuer && reports.length === 0) {
@@ -115,7 +113,6 @@ export function register(program: Command): void {
     .option("--name <san>", "SAN of the repository certificate, e.g. DNS:repo.example (repeatable; default DNS:localhost, IP:127.0.0.1)", collect)
     .action(async (o: { issuer: string; port: string; host: string; name?: string[] }) => {
       const { serveTlsRepository } = await import("../../repository/tlsService");
-      const { parsePositiveInt } = await import("../io");
       const repo = await serveTlsRepository({ issuer: o.issuer, port: parsePositiveInt(o.port, "port"), host: o.host, hosts: o.name });
       process.stdout.write(`${JSON.stringify({ url: repo.url })}\n`);
       await new Promise<void>((resolve) => {
