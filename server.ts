@@ -1,12 +1,13 @@
 /**
  * Rootline's HTTP server: Next.js for the staff UI and most routes, with the hot
  * endpoints (device repository, certificate issuance API) answered first on plain
- * node:http by the same handlers (lib/http/fastPath.ts). Started by `npm start`
+ * node:http by the same handlers (lib/http/fastPath.ts; lib/http/listener.ts puts the
+ * security headers on every response and tells Next the client's address). Started by `npm start`
  * (`tsx server.ts`), `npm run dev` (`--dev`) and the end-to-end tests.
  */
 import http from "node:http";
 import next from "next";
-import { fastPath } from "./lib/http/fastPath";
+import { requestListener } from "./lib/http/listener";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -16,15 +17,8 @@ async function main(): Promise<void> {
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const server = http.createServer((req, res) => {
-    fastPath(req, res)
-      .then((answered) => (answered ? undefined : handle(req, res)))
-      .catch((err) => {
-        console.error("rootline: request failed:", err);
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-        res.end('{"error":"internal error; nothing was changed"}');
-      });
-  });
+  // Security headers, the fast path, then Next with the trusted client-address/path headers.
+  const server = http.createServer(requestListener(handle, { dev }));
   server.listen(port, hostname, () => console.log(`rootline: ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}${dev ? " (development)" : ""}`));
   const stop = () => server.close(() => process.exit(0));
   process.once("SIGTERM", stop);

@@ -7,7 +7,7 @@
  */
 import zlib from "node:zlib";
 import { FLEET_ISSUER, populatedDataDir } from "./populate";
-import { fmt, heading, releaseDb, removeTempDir, table, useDataDir } from "./lib";
+import { fmt, heading, releaseDb, removeTempDir, table, switchDataDir } from "./lib";
 
 const SIZES = [100, 100_000];
 
@@ -18,7 +18,7 @@ export async function run(): Promise<void> {
   const ratios: (string | number)[][] = [];
   for (const n of SIZES) {
     const pop = await populatedDataDir(n);
-    await useDataDir(pop.dir);
+    await switchDataDir(pop.dir);
     const der = await docs.revocationInfoDer(FLEET_ISSUER);
     const json = await docs.revocationInfoJson(FLEET_ISSUER);
     const crl = await docs.crl(FLEET_ISSUER);

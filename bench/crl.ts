@@ -53,7 +53,9 @@ async function childRebuild(issuerId: string, out: string) {
 }
 
 async function childBuild(n: number, out: string) {
-  const { buildCrl, createCaCertificate, createIssuerSigner, generateKeyPair } = await import("../lib/pki");
+  const { buildCrl } = await import("../lib/pki/crl");
+  const { createCaCertificate, createIssuerSigner } = await import("../lib/pki/issue");
+  const { generateKeyPair } = await import("../lib/pki/keys");
   const DAY = 86_400_000;
   const keyPair = await generateKeyPair("ec-p256");
   const now = Date.now();

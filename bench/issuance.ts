@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ADMIN, goal, heading, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, startApp, table, tempDir, useDataDir, fmt } from "./lib";
+import { ADMIN, goal, heading, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, startApp, table, tempDir, switchDataDir, fmt } from "./lib";
 
 const ROUNDS = 5;
 const PER_ROUND = 1_000;
@@ -29,7 +29,7 @@ async function domainSetup() {
   const { createIssuer } = await import("../lib/issuers/service");
   const { issueCertificate, requestFromCsr } = await import("../lib/certificates");
   const dir = migratedDataDir("issuance-domain");
-  await useDataDir(dir);
+  await switchDataDir(dir);
   await createIssuer(ADMIN, { name: ISSUER, keyType: "ec-p256" });
   const oneCert = async (pem: string) => issueCertificate(ADMIN, ISSUER, await requestFromCsr({ csr: pem }));
   return {
@@ -60,7 +60,7 @@ async function setUpApiDataDir(dir: string): Promise<string> {
   const { createFirstAdministrator } = await import("../lib/auth/users");
   const { createApiToken } = await import("../lib/auth/apiTokens");
   const { createIssuer } = await import("../lib/issuers/service");
-  await useDataDir(dir);
+  await switchDataDir(dir);
   const admin = await createFirstAdministrator({ email: "bench@example.com", name: "Bench", password: "bench-password-0123456789" });
   const { token } = await createApiToken({ kind: "user", name: admin.email, role: "administrator", userId: admin.id }, { name: "bench", role: "operator" });
   await createIssuer(ADMIN, { name: ISSUER, keyType: "ec-p256" });

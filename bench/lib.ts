@@ -165,7 +165,7 @@ export function migratedDataDir(label: string): string {
 }
 
 /** Points this process's Prisma client at `dir` (closing the previous one). */
-export async function useDataDir(dir: string): Promise<void> {
+export async function switchDataDir(dir: string): Promise<void> {
   const { closeDb } = await import("../lib/db");
   await closeDb();
   benchEnv();

@@ -1,5 +1,5 @@
 /**
- * Fills the current data dir (see lib.ts useDataDir) with revoked certificates, fast:
+ * Fills the current data dir (see lib.ts switchDataDir) with revoked certificates, fast:
  * createMany in chunks, realistic serials (every other serial of the issuer's range, as if
  * half the fleet were revoked), revocation dates over the last 90 days, a mix of reasons,
  * validity windows still open (so every row belongs on the CRL).
@@ -24,8 +24,11 @@ export async function createBenchIssuer(name: string): Promise<{ id: string; fir
   return { id: issuer.id, firstSerial: sample.serial + 1n, sampleDer: sample.der };
 }
 
-/** Adds revoked certificates number `from` … `to - 1`; returns the insert time in ms. */
-export async function addRevoked(issuer: { id: string; firstSerial: bigint; sampleDer: Uint8Array }, from: number, to: number, chunk = 1000): Promise<number> {
+/**
+ * Adds revoked certificates number `from` … `to - 1` (still valid ones with `valid`);
+ * returns the insert time in ms.
+ */
+export async function addRevoked(issuer: { id: string; firstSerial: bigint; sampleDer: Uint8Array }, from: number, to: number, chunk = 1000, valid = false): Promise<number> {
   const { db } = await import("../lib/db");
   const now = Date.now();
   const der = Buffer.from(issuer.sampleDer) as Uint8Array<ArrayBuffer>;
@@ -48,9 +51,9 @@ export async function addRevoked(issuer: { id: string; firstSerial: bigint; samp
         der,
         fingerprintSha256: crypto.randomBytes(32).toString("hex"),
         spkiSha256: crypto.randomBytes(32).toString("hex"),
-        status: "revoked",
-        revokedAt: new Date(now - 90 * DAY + Math.floor(((i * 7919) % 90_000) * 86.4) * 1000),
-        revocationReason: REASONS[i % REASONS.length],
+        ...(valid
+          ? { status: "valid" }
+          : { status: "revoked", revokedAt: new Date(now - 90 * DAY + Math.floor(((i * 7919) % 90_000) * 86.4) * 1000), revocationReason: REASONS[i % REASONS.length] }),
       });
     }
     await db().certificate.createMany({ data });

@@ -10,7 +10,7 @@
  * Run alone: npm run bench -- repository
  */
 import http from "node:http";
-import { ADMIN, goal, heading, loadFromChild, median, migratedDataDir, nowMs, releaseDb, removeTempDir, spawnGroup, startApp, stopGroup, table, useDataDir, fmt, type LoadResult } from "./lib";
+import { ADMIN, goal, heading, loadFromChild, median, migratedDataDir, nowMs, releaseDb, removeTempDir, spawnGroup, startApp, stopGroup, table, switchDataDir, fmt, type LoadResult } from "./lib";
 
 const ISSUER = "repo-ca";
 const CONNECTIONS = 50;
@@ -68,7 +68,7 @@ export async function run(): Promise<void> {
   heading("repository — GET /api/repository/{issuer}/revocation-info under load (issue #3)");
   const { createIssuer } = await import("../lib/issuers/service");
   const dir = migratedDataDir("repository");
-  await useDataDir(dir);
+  await switchDataDir(dir);
   await createIssuer(ADMIN, { name: ISSUER, keyType: "ec-p256" });
   await releaseDb();
 

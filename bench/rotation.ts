@@ -12,7 +12,9 @@
  */
 import v8 from "node:v8";
 import vm from "node:vm";
+import { autoLayout } from "../components/topology/model/layout";
 import { checkOrder, parseTopology, planUpdate, simulate, type Topology } from "../lib/rotation/index";
+import { generateFleet } from "../lib/topologies/samples";
 
 /** A full GC before each sample, so no sample pays for the garbage of the one before. */
 function collectGarbage(): void {
@@ -158,4 +160,13 @@ export async function run(): Promise<void> {
       `100k vs 10k: ${(perElement[2] / perElement[1]).toFixed(2)} (1.00 = linear). ` +
       "Medians of 11 / 5 / 3 runs; memory = peak delta within one run.",
   );
+  // The editor's automatic layout (dagre, in a Web Worker in the browser) of a generated fleet.
+  const layoutMs: number[] = [];
+  const fleet = generateFleet(1_000);
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    autoLayout(fleet);
+    layoutMs.push(performance.now() - started);
+  }
+  console.log(`editor auto layout, 1,000-node fleet: median ${median(layoutMs).toFixed(0)} ms of 5 runs`);
 }

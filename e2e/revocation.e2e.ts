@@ -14,6 +14,9 @@ const CA = "revo-ca";
 const host = (x: string) => `srv-${x}.revo.example`;
 /** Certificate ids by serial, filled by the first test. */
 const ids: Record<string, string> = {};
+/** The API token of the first test, and the renewal token of serial 4 (the compromised one). */
+let apiToken = "";
+let token4 = "";
 
 test.describe.configure({ mode: "serial" });
 
@@ -33,6 +36,7 @@ test("set-up: an issuer and five servers a–e with serials 1–5", async ({ pag
   await page.getByLabel("Token name").fill("revo-provisioning");
   await page.getByRole("button", { name: "Create token" }).click();
   const token = (await page.getByTestId("new-token").textContent())!.trim();
+  apiToken = token;
   for (const x of ["a", "b", "c", "d", "e"]) {
     const r = await page.request.post("/api/v1/certificates", { headers: { Authorization: `Bearer ${token}` }, data: { issuer: CA, csr: csr(host(x)), profile: "server" } });
     expect(r.status()).toBe(201);
@@ -71,10 +75,17 @@ test("an operator revokes serial 4: sees the collateral, excludes a stopped serv
   await expect(page.getByLabel("Deadline (days, optional)")).toHaveValue("14");
 
   await page.getByLabel("Reason (RFC 5280)").selectOption("keyCompromise");
+  // A compromised key proposes raise-first, and says its own key cannot renew it.
+  await expect(page.getByRole("radio", { name: /Raise the RN first/ })).toBeChecked();
+  await expect(page.getByTestId("proof-refused")).toContainText("only its one-time token or an operator can renew serial 4");
+  await expect(page.getByTestId("renew-first-warning")).toHaveCount(0);
+  // removeFromCRL (delta CRLs only) is not offered.
+  await expect(page.getByLabel("Reason (RFC 5280)").locator('option[value="removeFromCRL"]')).toHaveCount(0);
   // Raise-first names the servers it would cut off: a and c, not the stopped b.
   await page.getByRole("radio", { name: /Raise the RN first/ }).check();
   await expect(page.getByTestId("raise-first-collateral")).toHaveText(`CN=${host("a")} (1), CN=${host("c")} (3)`);
   await page.getByRole("radio", { name: /Renew first/ }).check();
+  await expect(page.getByTestId("renew-first-warning")).toContainText("Key compromise with renew-first");
   await expect(page.getByText("after 3 renewals, the deadline, or a forced completion")).toBeVisible();
   await shot(page, "revocation-preview");
 
@@ -82,6 +93,7 @@ test("an operator revokes serial 4: sees the collateral, excludes a stopped serv
   await expect(page.getByText("Shown once. Copy them now.")).toBeVisible();
   const tokens = page.getByTestId("renewal-tokens");
   for (const s of ["1", "3", "4"]) await expect(tokens.getByTestId(`token-${s}`)).toHaveText(/^rr_\S{20,}$/);
+  token4 = (await tokens.getByTestId("token-4").textContent())!.trim();
   await expect(tokens.getByTestId("token-2")).toHaveCount(0);
   await shot(page, "revocation-tokens");
 
@@ -93,6 +105,8 @@ test("an operator revokes serial 4: sees the collateral, excludes a stopped serv
   await expect(card.getByTestId("renewal-progress")).toContainText("3 awaiting");
   await expect(card.getByTestId("renewal-row-2")).toContainText("excluded");
   await expect(card.getByTestId("renewal-row-1")).toContainText("awaiting renewal");
+  await expect(card.getByTestId("renewal-row-4").getByTestId("token-or-operator")).toBeVisible();
+  await expect(card.getByTestId("renewal-row-1").getByTestId("token-or-operator")).toHaveCount(0);
   await expect(card.getByText(/^Deadline \d{4}-\d{2}-\d{2}/)).toBeVisible();
   await expect(card.getByRole("button", { name: "Complete — RN → 5" })).toBeDisabled();
   // The tokens are gone for good: a reload of the dashboard cannot show them.
@@ -116,6 +130,7 @@ test("the operator renews a collateral server by hand and excludes another; prog
   await expect(page.getByText("Serial 1 renewed by hand: the replacement is serial 6.")).toBeVisible();
   await expect(card.getByTestId("renewal-row-1")).toContainText("renewed");
   await expect(card.getByTestId("renewal-row-1").getByRole("link", { name: "6" })).toBeVisible();
+  await expect(card.getByTestId("renewal-row-1").getByTestId("renewed-via")).toHaveText("by an operator");
   await expect(card.getByTestId("renewal-progress")).toContainText("2 of 4 settled");
 
   await card.getByTestId("renewal-row-3").getByRole("button", { name: "Exclude (server stopped)…" }).click();
@@ -139,6 +154,9 @@ test("forcing completion names who is cut off, moves the RN, and the repository 
   await expect(page.getByText("Revocation of serial 4 completed by force: the revocation number is now 5.")).toBeVisible();
   await expect(page.getByTestId("current-rn")).toHaveText("5");
   await expect(page.getByTestId("pending-4")).toHaveCount(0);
+  // Forcing closed serial 4's renewal request: its token no longer works.
+  const late = await page.request.post(`/api/renewal/${CA}/4`, { data: { csr: csr(host("d")), token: token4 } });
+  expect(late.status()).toBe(401);
   const latest = page.getByTestId("rn-history").getByRole("row").first();
   await expect(latest).toContainText("0 → 5");
   await expect(latest).toContainText("forced completion of the revocation of serial 4");
@@ -201,4 +219,25 @@ test("raise-first moves the RN at once; the holder renews with its token and the
   await expect(page.getByText(`Nothing pending for ${CA}`)).toBeVisible();
   await expect(page.getByTestId("rn-history").getByRole("row").first()).toContainText("raise-first revocation of serial 5");
   await shot(page, "revocation-history");
+});
+
+test("hostile route parameters get 400/404 from the real server, never 500", async ({ page }) => {
+  const auth = { Authorization: `Bearer ${apiToken}` };
+  const long = "a".repeat(4000);
+  const cases: [string, string, number[]][] = [
+    ["GET", `/api/renewal/${CA}/%25`, [400]],
+    ["GET", "/api/renewal/%25/1", [404]],
+    ["GET", "/api/renewal/%00/1", [400, 404]],
+    ["GET", `/api/renewal/${CA}/%00`, [400]],
+    ["GET", `/api/renewal/%E2%9C%93/${long}`, [400, 404]],
+    ["GET", `/api/renewal/${long}/1`, [400, 404]],
+    ["POST", "/api/v1/issuers/%25/revocations", [404]],
+    ["POST", `/api/v1/issuers/${CA}/revocations/%25/complete`, [400]],
+    ["POST", `/api/v1/issuers/%25/renewals/%25`, [400, 404]],
+    ["GET", "/issuers/%25", [404]],
+  ];
+  for (const [method, url, expected] of cases) {
+    const r = method === "GET" ? await page.request.get(url, { headers: auth }) : await page.request.post(url, { headers: auth, data: { serial: "1", reason: "keyCompromise", order: "raise-first", csr: csr(host("z")), force: false } });
+    expect(expected, `${method} ${url.slice(0, 80)} → ${r.status()}`).toContain(r.status());
+  }
 });

@@ -1,8 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import { PrismaClient } from "../generated/prisma/client";
-import { databaseFile, databaseUrl } from "./config";
-import { RootlineSqlite } from "./sqlite";
+import { databaseUrl, dbBusyDeadlineMs, secureDataDir } from "./config";
+import { RootlineSqlite, type WriteHealth } from "./sqlite";
 
 export type Db = PrismaClient;
 /** The client or an interactive-transaction client: data functions accept either. */
@@ -11,15 +9,28 @@ export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$trans
 const globalForDb = globalThis as unknown as { rootlineDb?: PrismaClient; rootlineAdapter?: RootlineSqlite };
 
 function create(): PrismaClient {
-  fs.mkdirSync(path.dirname(databaseFile()), { recursive: true });
+  secureDataDir(); // 0700 directory, 0600 database (before SQLite creates -wal/-shm)
   globalForDb.rootlineAdapter = new RootlineSqlite(databaseUrl());
   // The cached CRL (megabytes at 100k entries) is read only by lib/revocation/crlStore.
-  return new PrismaClient({ adapter: globalForDb.rootlineAdapter, omit: { issuer: { crlDer: true } } });
+  // maxWait: starting a transaction may wait (asynchronously) for another process's
+  // write lock up to the busy deadline; the adapter then fails with DatabaseBusyError.
+  return new PrismaClient({
+    adapter: globalForDb.rootlineAdapter,
+    omit: { issuer: { crlDer: true } },
+    transactionOptions: { maxWait: dbBusyDeadlineMs() + 5_000 },
+  });
 }
 
 /** See RootlineSqlite.changeToken: null means "unknown", i.e. do not trust a cache. */
 export function databaseChangeToken(): string | null {
   return globalForDb.rootlineAdapter?.changeToken() ?? null;
+}
+
+/** Whether this process can write (see RootlineSqlite.writeHealth); opens the database if needed. */
+export async function databaseWriteHealth(): Promise<WriteHealth> {
+  const client = db();
+  if (!globalForDb.rootlineAdapter?.client) await client.$connect();
+  return globalForDb.rootlineAdapter!.writeHealth();
 }
 
 /** The one Prisma client of the process (Next dev reloads modules, hence the global). */

@@ -1,14 +1,19 @@
 import { runSweep } from "./revocation/sweep";
+import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
 
 /**
  * Background work of the app process (started from instrumentation.ts):
  * - the expiry sweep every ROOTLINE_SWEEP_INTERVAL_MINUTES (default 60; 0 turns it off,
  *   e.g. when cron runs `rootline sweep`), look-ahead ROOTLINE_SWEEP_LOOK_AHEAD_DAYS (30);
+ * - with it, the purge of server-generated holder keys past their use (superseded, revoked,
+ *   renewed, or older than ROOTLINE_HOLDER_KEY_RETENTION_DAYS, default 30; lib/secrets/purge.ts);
  * - the bare-RN TLS repository when ROOTLINE_TLS_REPOSITORY_ISSUER is set, on
  *   ROOTLINE_TLS_REPOSITORY_PORT (default 3443).
  * Several app processes may sweep at once: sweeps serialize on the database.
+ * Returns what stops the timer.
  */
-export function startBackgroundJobs(env = process.env): void {
+export function startBackgroundJobs(env = process.env): () => void {
+  let stop = () => {};
   const minutes = Number(env.ROOTLINE_SWEEP_INTERVAL_MINUTES ?? "60");
   const lookAheadDays = Number(env.ROOTLINE_SWEEP_LOOK_AHEAD_DAYS ?? "30");
   if (minutes > 0) {
@@ -18,8 +23,12 @@ export function startBackgroundJobs(env = process.env): void {
           for (const r of reports) if (r.opened || r.completed.length || r.deadlinesPassed.length) console.log(`rootline sweep: ${r.issuer}: RN ${r.revocationNumber}${r.opened ? `, renewal requested up to serial ${r.opened.serial}` : ""}`);
         })
         .catch((err) => console.error("rootline: expiry sweep failed:", err));
+      purgeHolderKeys({ retentionDays: holderKeyRetentionDays(env) })
+        .then(({ purged }) => purged && console.log(`rootline: deleted ${purged} server-generated holder key(s) past their use`))
+        .catch((err) => console.error("rootline: holder-key purge failed:", err));
     }, minutes * 60_000);
     timer.unref();
+    stop = () => clearInterval(timer);
   }
   const issuer = env.ROOTLINE_TLS_REPOSITORY_ISSUER;
   if (issuer) {
@@ -35,4 +44,5 @@ export function startBackgroundJobs(env = process.env): void {
       .then((r) => console.log(`rootline: TLS repository for ${issuer} on ${r.url}`))
       .catch((err) => console.error(`rootline: TLS repository for ${issuer} did not start:`, err.message));
   }
+  return stop;
 }

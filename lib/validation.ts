@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { InputError } from "./pki/errors";
+import { InputError } from "./errors";
 
 /** zod → InputError naming the first field at fault, the one shape every caller reports. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, fallbackField = "input"): z.output<T> {

@@ -19,3 +19,9 @@ ensure_client() {
     npx prisma generate
   fi
 }
+
+# Applies pending migrations; an up-to-date database is only read (a live instance may
+# hold it: `prisma migrate deploy` would wait for it and fail). See lib/migrations.ts.
+migrate_db() {
+  npx tsx scripts/migrate.ts
+}

@@ -3,4 +3,4 @@
 source "$(dirname "$0")/lib.sh"
 ensure_deps
 ensure_client
-npx prisma migrate deploy
+migrate_db

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 ensure_deps
 ensure_client
-npx prisma migrate deploy
+migrate_db
 stale=$(find app components lib prisma next.config.js package.json -newer .next/BUILD_ID -print -quit 2>/dev/null || echo missing)
 if [ ! -f .next/BUILD_ID ] || [ -n "$stale" ]; then
   npx next build

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: every test — unit and integration (vitest, real SQLite, real OpenSSL and
+# `npm test`: every test — typecheck, lint (ESLint, layering), unit and integration (vitest, real SQLite, real OpenSSL and
 # TLS), then end-to-end (Playwright in Debian's Chromium against the built app).
 source "$(dirname "$0")/lib.sh"
 ensure_deps
@@ -12,6 +12,7 @@ fi
 
 rm -rf test-results && mkdir -p test-results
 npx tsc --noEmit -p .
+npx eslint --cache --cache-location node_modules/.cache/eslint/ .
 unit=0; npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json || unit=$?
 npx next build
 e2e=0; npx playwright test || e2e=$?

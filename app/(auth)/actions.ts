@@ -1,7 +1,7 @@
 "use server";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { createFirstAdministrator, signIn, signOut, SESSION_COOKIE, SESSION_IDLE_MS } from "@/lib/auth";
+import { createFirstAdministrator, safeNextPath, signIn, signOut, SESSION_COOKIE, SESSION_MAX_MS } from "@/lib/auth";
 import { clientIp } from "../_lib/session";
 import { echoValues, fieldError, formError, str, type FormState } from "../_lib/actions";
 
@@ -11,13 +11,9 @@ async function setSessionCookie(token: string) {
     sameSite: "strict",
     secure: process.env.ROOTLINE_SECURE_COOKIES === "1",
     path: "/",
-    maxAge: Math.floor(SESSION_IDLE_MS / 1000),
+    // The server ends the session earlier when idle; the cookie need not outlive it.
+    maxAge: Math.floor(SESSION_MAX_MS / 1000),
   });
-}
-
-/** Only same-site paths: an open redirect would let a link send staff anywhere after sign-in. */
-function safeNext(next: string): string {
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
 export async function signInAction(_prev: FormState, form: FormData): Promise<FormState> {
@@ -28,7 +24,8 @@ export async function signInAction(_prev: FormState, form: FormData): Promise<Fo
   const r = await signIn(email, password, await clientIp());
   if (!r.ok) return { status: "error", message: r.message, fieldErrors: {}, values: echoValues(form) };
   await setSessionCookie(r.token);
-  redirect(safeNext(str(form, "next")));
+  // Only same-origin paths: an open redirect would let a link send staff anywhere after sign-in.
+  redirect(safeNextPath(str(form, "next")));
 }
 
 export async function setupAction(_prev: FormState, form: FormData): Promise<FormState> {

@@ -1,12 +1,11 @@
 import "server-only";
-import { redirect } from "next/navigation";
-import { isRedirectError } from "next/dist/client/components/redirect-error";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { ForbiddenError } from "@/lib/auth";
-import { InputError } from "@/lib/pki/errors";
+import { DatabaseBusyError, InputError } from "@/lib/errors";
 import { MAX_OBJECT_BYTES } from "@/lib/pki/pem";
-import type { FormState } from "./formState";
+import type { FormState } from "@/components/ui/formState";
 
-export type { FormState } from "./formState";
+export type { FormState } from "@/components/ui/formState";
 
 /**
  * What the user typed, to render back after an error: React resets a form once its
@@ -27,8 +26,11 @@ export function fieldError(form: FormData, field: string, message: string): Form
 
 /** Turns a domain error into a form state; anything unexpected is logged and reported generically. */
 export function formError(err: unknown, form?: FormData): FormState<never> {
-  if (isRedirectError(err)) throw err;
+  // Next's own control flow (redirect, notFound) passes through.
+  unstable_rethrow(err);
   const values = echoValues(form);
+  // Not about a field: the form is fine, the database was busy; the user can resubmit.
+  if (err instanceof DatabaseBusyError) return { status: "error", message: err.message, fieldErrors: {}, values };
   if (err instanceof InputError) return { status: "error", message: err.message, fieldErrors: { [err.field]: err.message }, values };
   if (err instanceof ForbiddenError) return { status: "error", message: err.message, fieldErrors: {}, values };
   console.error(err);

@@ -1,6 +1,2 @@
-import { serialFromDecimal } from "@/lib/pki/fingerprint";
-
-/** A serial from a URL segment: decimal digits only, named "serial" in errors. */
-export function serialParam(value: string): bigint {
-  return serialFromDecimal(decodeURIComponent(value), "serial");
-}
+/** A serial from a URL segment (already decoded by Next.js): see lib/http/params.ts. */
+export { serialParam } from "@/lib/http/params";

@@ -3,7 +3,7 @@ import { memo } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import type { NodeStore } from "@/lib/rotation";
 import type { DocNode } from "@/lib/topologies/document";
-import { NODE_HEIGHT, NODE_WIDTH } from "@/lib/topologies/layout";
+import { NODE_HEIGHT, NODE_WIDTH } from "./model/layout";
 import { useKeyed, useOverlays, useValue } from "./overlay";
 
 export type DeviceNodeType = Node<{ node: DocNode; role: string }, "device">;

@@ -1,8 +1,8 @@
 "use client";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { AuthMode } from "@/lib/rotation";
 import type { DocLink, DocNode, TopologyDocument } from "@/lib/topologies/document";
-import type { NodePatch } from "@/lib/topologies/edits";
+import type { NodePatch } from "./model/edits";
 import { Button } from "@/components/ui/Button";
 import type { Selection } from "./TopologyCanvas";
 
@@ -23,8 +23,13 @@ const input =
 function CommitField({ label, value, disabled, placeholder, list, autoFocus, onCommit }: { label: string; value: string; disabled: boolean; placeholder?: string; list?: string; autoFocus?: boolean; onCommit(v: string): string | null }) {
   const [text, setText] = useState(value);
   const [error, setError] = useState<string | null>(null);
-  // Undo/redo change the value underneath the field.
-  useEffect(() => setText(value), [value]);
+  // Undo/redo change the value underneath the field: adopt it during render (React's
+  // "adjusting state when a prop changes"), not in an effect that renders twice.
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    setText(value);
+  }
   const commit = () => {
     if (text === value) return setError(null);
     setError(onCommit(text));

@@ -1,6 +1,6 @@
 "use client";
 import type { Mode, ScheduleName } from "@/lib/rotation";
-import { describeCheck, KIND_TEXT } from "@/lib/topologies/procedure";
+import { describeCheck, KIND_TEXT } from "./model/procedure";
 import { Button } from "@/components/ui/Button";
 import { StepList } from "./StepList";
 import type { Selection } from "./TopologyCanvas";

@@ -1,7 +1,7 @@
 "use client";
 import { memo, useCallback, useEffect, useRef, useState } from "react";
 import type { PlannedTask } from "@/lib/rotation";
-import { formatRoute, KIND_TEXT } from "@/lib/topologies/procedure";
+import { formatRoute, KIND_TEXT } from "./model/procedure";
 
 const ROW = 46;
 const OVERSCAN = 8;

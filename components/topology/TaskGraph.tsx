@@ -2,7 +2,7 @@
 import { memo, useMemo } from "react";
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import type { GroupPlan, PlannedTask } from "@/lib/rotation";
-import { KIND_TEXT, layoutTaskGraph, TASK_BOX } from "@/lib/topologies/procedure";
+import { KIND_TEXT, layoutTaskGraph, TASK_BOX } from "./model/procedure";
 import { useKeyed, useOverlays } from "./overlay";
 
 type TaskNodeType = Node<{ task: PlannedTask }, "task">;

@@ -15,7 +15,7 @@ import {
   type OnSelectionChangeParams,
   useReactFlow,
 } from "@xyflow/react";
-import { NODE_HEIGHT, NODE_WIDTH } from "@/lib/topologies/layout";
+import { NODE_HEIGHT, NODE_WIDTH } from "./model/layout";
 import type { TopologyDocument } from "@/lib/topologies/document";
 import { DeviceNode, type DeviceNodeType } from "./DeviceNode";
 import { LinkEdge, type LinkEdgeType } from "./LinkEdge";
@@ -64,19 +64,32 @@ export function TopologyCanvas({ doc, colors, editable, onMove, onConnect, onDel
   const [nodes, setNodes] = useState<DeviceNodeType[]>(() => toFlowNodes(doc, []));
   const [edges, setEdges] = useState<LinkEdgeType[]>(() => toFlowEdges(doc, colors, []));
 
-  // The document is the truth; React Flow's arrays follow it (keeping selection and measurements).
-  useEffect(() => setNodes((prev) => toFlowNodes(doc, prev)), [doc]);
-  useEffect(() => setEdges((prev) => toFlowEdges(doc, colors, prev)), [doc, colors]);
+  // The document is the truth; React Flow's arrays follow it (keeping selection and
+  // measurements), and a focus request selects what it names. Adjusted during render when an
+  // input changes (React's "adjusting state when a prop changes"), so no stale frame is drawn
+  // and a focus that follows an edit (a renamed node) sees the rebuilt arrays.
+  const [synced, setSynced] = useState({ doc, colors, seq: focus?.seq });
+  if (synced.doc !== doc || synced.colors !== colors || synced.seq !== focus?.seq) {
+    setSynced({ doc, colors, seq: focus?.seq });
+    const docChanged = synced.doc !== doc;
+    const edgesChanged = docChanged || synced.colors !== colors;
+    const select = focus && synced.seq !== focus.seq ? { nodes: new Set(focus.nodes), links: new Set(focus.links.map((i) => `L${i}`)) } : null;
+    setNodes((prev) => {
+      const next = docChanged ? toFlowNodes(doc, prev) : prev;
+      return select ? next.map((n) => (!!n.selected === select.nodes.has(n.id) ? n : { ...n, selected: select.nodes.has(n.id) })) : next;
+    });
+    setEdges((prev) => {
+      const next = edgesChanged ? toFlowEdges(doc, colors, prev) : prev;
+      return select ? next.map((e) => (!!e.selected === select.links.has(e.id) ? e : { ...e, selected: select.links.has(e.id) })) : next;
+    });
+  }
 
-  // Declared after the effects above: a focus that follows an edit (a renamed node) sees the
-  // rebuilt arrays.
+  // Centring moves the viewport (a side effect): once per focus request that asks for it, with
+  // the document as it is then.
+  const centred = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (!focus) return;
-    const nodeIds = new Set(focus.nodes);
-    const linkIds = new Set(focus.links.map((i) => `L${i}`));
-    setNodes((prev) => prev.map((n) => (!!n.selected === nodeIds.has(n.id) ? n : { ...n, selected: nodeIds.has(n.id) })));
-    setEdges((prev) => prev.map((e) => (!!e.selected === linkIds.has(e.id) ? e : { ...e, selected: linkIds.has(e.id) })));
-    if (!focus.center) return;
+    if (!focus?.center || centred.current === focus.seq) return;
+    centred.current = focus.seq;
     const byId = new Map(doc.nodes.map((n) => [n.id, n]));
     const link = focus.links.length ? doc.links[focus.links[0]] : undefined;
     const targets = (focus.nodes.length ? focus.nodes.slice(0, 1) : link ? [link.client, link.server] : []).map((id) => byId.get(id)).filter((n) => n?.x !== undefined);
@@ -84,8 +97,7 @@ export function TopologyCanvas({ doc, colors, editable, onMove, onConnect, onDel
     const x = targets.reduce((s, n) => s + n!.x!, 0) / targets.length + NODE_WIDTH / 2;
     const y = targets.reduce((s, n) => s + n!.y!, 0) / targets.length + NODE_HEIGHT / 2;
     setCenter(x, y, { zoom: Math.max(getZoom(), 0.9), duration: 300 });
-    // Only a new request (seq) acts; the document is read as it is then.
-  }, [focus?.seq]);
+  }, [focus, doc, getZoom, setCenter]);
 
   // Removals go through onDelete, so the document (and undo) sees them; React Flow only applies
   // what is view state: drag positions, selection, measured sizes.

@@ -1,12 +1,12 @@
 "use client";
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import type { AuthMode } from "@/lib/rotation";
 import { documentToJson, exportFilename, validateDocument, type TopologyDocument } from "@/lib/topologies/document";
-import { addLink, addNode, deleteElements, moveNodes, updateLink, updateNode, type NodePatch } from "@/lib/topologies/edits";
-import { commit, redo, startHistory, undo } from "@/lib/topologies/history";
-import { needsLayout } from "@/lib/topologies/layout";
+import { addLink, addNode, deleteElements, moveNodes, updateLink, updateNode, type NodePatch } from "./model/edits";
+import { commit, redo, startHistory, undo } from "./model/history";
+import { needsLayout } from "./model/layout";
 import { Badge } from "@/components/ui/Card";
 import { Button } from "@/components/ui/Button";
 import { groupColors } from "./colors";
@@ -58,15 +58,21 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
   const canvasBox = useRef<HTMLDivElement>(null);
 
   const doc = history.present;
+  // Callbacks read the latest document without being recreated on every edit.
   const docRef = useRef(doc);
-  docRef.current = doc;
+  useLayoutEffect(() => {
+    docRef.current = doc;
+  }, [doc]);
   const dirty = doc !== saved.doc;
 
   const validation = useMemo(() => validateDocument(doc), [doc]);
   const errors = useMemo(() => (validation.ok ? [] : validation.errors), [validation]);
   const structure = useMemo(() => structureKey(doc), [doc]);
   // The validated topology changes only with the structure, so moving a node keeps the procedure.
-  const topology = useMemo(() => (validation.ok ? validation.topology : null), [structure, validation.ok]);
+  // Kept as state and replaced during render only when the structure changes.
+  const [kept, setKept] = useState({ structure, topology: validation.ok ? validation.topology : null });
+  if (kept.structure !== structure || (kept.topology === null) === validation.ok) setKept({ structure, topology: validation.ok ? validation.topology : null });
+  const topology = kept.structure === structure && (kept.topology !== null) === validation.ok ? kept.topology : validation.ok ? validation.topology : null;
   const groupsKey = useMemo(() => [...new Set(doc.links.map((l) => l.group))].join("\u0000"), [doc.links]);
   const colors = useMemo(() => groupColors(groupsKey ? groupsKey.split("\u0000") : []), [groupsKey]);
 

@@ -4,7 +4,7 @@
  * canvas keeps panning and zooming. Receives a document, answers [id, {x, y}] pairs.
  */
 import type { TopologyDocument } from "@/lib/topologies/document";
-import { layoutPositions } from "@/lib/topologies/layout";
+import { layoutPositions } from "./model/layout";
 
 self.onmessage = (event: MessageEvent<TopologyDocument>) => {
   (self as unknown as Worker).postMessage([...layoutPositions(event.data)]);

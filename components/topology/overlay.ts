@@ -6,7 +6,7 @@
  */
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
 import type { NodeStore } from "@/lib/rotation";
-import type { LinkView } from "@/lib/topologies/stepper";
+import type { LinkView } from "./model/stepper";
 
 type Listener = () => void;
 

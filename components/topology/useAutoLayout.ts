@@ -1,7 +1,7 @@
 "use client";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TopologyDocument } from "@/lib/topologies/document";
-import { layoutPositions } from "@/lib/topologies/layout";
+import { layoutPositions } from "./model/layout";
 
 type Positions = Map<string, { x: number; y: number }>;
 

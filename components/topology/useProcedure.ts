@@ -18,8 +18,8 @@ import {
   type Topology,
   type UpdatePlan,
 } from "@/lib/rotation";
-import { moveStep } from "@/lib/topologies/procedure";
-import { SimCursor } from "@/lib/topologies/stepper";
+import { moveStep } from "./model/procedure";
+import { SimCursor } from "./model/stepper";
 import type { Overlays, TaskMark } from "./overlay";
 
 export interface ProcedureOptions {
@@ -53,10 +53,11 @@ export interface Procedure {
   step: number;
   setStep(k: number): void;
   counts: { ok: number; fallback: number; broken: number };
-  simMs: number;
 }
 
 const DEFAULTS: ProcedureOptions = { mode: "stepwise", schedule: "minimal", mergeClientSteps: false };
+/** The order of no group: one constant, so hooks that depend on the order do not rerun. */
+const NO_ORDER: readonly string[] = [];
 
 export function useProcedure(topology: Topology | null, overlays: Overlays, active: boolean, onFailure: (linkIndex: number | null, node: string | null) => void): Procedure {
   const [options, setOptionsState] = useState(DEFAULTS);
@@ -83,9 +84,8 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
 
   // A structural change of the topology makes the procedure stale: drop it rather than show a
   // simulation of a topology that no longer exists. (Moving nodes keeps the same Topology object.)
-  useEffect(() => {
-    if (computed && computed.topology !== topology) setComputed(null);
-  }, [topology, computed]);
+  // Adjusted during render, not in an effect: no frame shows the stale procedure.
+  if (computed && computed.topology !== topology) setComputed(null);
 
   const setOptions = useCallback(
     (o: ProcedureOptions) => {
@@ -96,15 +96,10 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
   );
 
   const group = computed?.ok ? (computed.plan.groups.find((g) => g.group === groupName) ?? null) : null;
-  const order = group ? (orders[group.group] ?? group.order) : [];
+  const order = useMemo(() => (group ? (orders[group.group] ?? group.order) : NO_ORDER), [group, orders]);
   const tasks = useMemo(() => new Map((group?.tasks ?? []).map((t) => [t.id, t])), [group]);
   const verdict = useMemo(() => (group && computed?.ok ? checkOrder(computed.topology, group, order) : null), [group, computed, order]);
-  const { cursor, simMs } = useMemo(() => {
-    if (!group || !computed?.ok) return { cursor: null, simMs: 0 };
-    const started = performance.now();
-    const c = new SimCursor(simulate(computed.topology, group, order));
-    return { cursor: c, simMs: performance.now() - started };
-  }, [group, computed, order]);
+  const cursor = useMemo(() => (group && computed?.ok ? new SimCursor(simulate(computed.topology, group, order)) : null), [group, computed, order]);
 
   const setStep = useCallback((k: number) => setStepState(Math.max(0, Math.min(order.length, Math.round(k)))), [order.length]);
 
@@ -157,7 +152,6 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
     step,
     setStep,
     counts: cursor ? { ...cursor.counts } : { ok: 0, fallback: 0, broken: 0 },
-    simMs,
   };
 }
 

@@ -1,6 +1,6 @@
 "use client";
 import { useActionState } from "react";
-import { formValues, type FormState } from "@/app/_lib/formState";
+import { formValues, type FormState } from "./formState";
 
 /**
  * Every form's wiring in one place: the action state, the error per field, and the

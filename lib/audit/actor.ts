@@ -1,22 +1,13 @@
-import type { Role } from "../auth/roles";
-
 /**
- * Who asked for a change. Every domain write takes an Actor so the audit log can
- * say who did it, whether it came from the UI, the API, the CLI or a timer.
+ * Who the log says made a change: a kind and a name. Any caller's actor fits (lib/auth's
+ * Actor carries a role as well, which the log does not need), so the audit log depends on
+ * nothing that writes to it.
  */
-export interface Actor {
-  kind: "user" | "token" | "cli" | "system" | "device";
-  /** Human-readable identity written to the audit log: an email, a token name, "sweep". */
+export interface AuditActor {
+  kind: string;
   name: string;
-  role: Role;
 }
 
-export function actorLabel(a: Actor): string {
+export function actorLabel(a: AuditActor): string {
   return `${a.kind}:${a.name}`;
-}
-
-export const SYSTEM: Actor = { kind: "system", name: "rootline", role: "administrator" };
-
-export function cliActor(): Actor {
-  return { kind: "cli", name: process.env.USER ?? "root", role: "administrator" };
 }

@@ -22,6 +22,7 @@ describe("audit chain", () => {
     ["altered actor", (c: ReturnType<typeof build>) => { c[0] = { ...c[0], actor: "user:mallory@x" }; }, 1, "altered"],
     ["removed entry", (c: ReturnType<typeof build>) => { c.splice(1, 1); }, 3, "removed"],
     ["reordered entries", (c: ReturnType<typeof build>) => { [c[1], c[2]] = [c[2], c[1]]; }, 3, "removed or reordered"],
+    ["a gap in the seqs with the links intact", (c: ReturnType<typeof build>) => { for (const r of c.slice(3)) r.seq++; }, 5, "jumps from #3 to #5"],
   ])("detects %s and names the first bad entry", (_n, tamper, seq, word) => {
     const c = build(5);
     tamper(c);

@@ -28,17 +28,24 @@ export interface StoredAuditRecord extends AuditRecord {
   hash: string;
 }
 
-export type ChainVerdict = { ok: true; count: number; head: string } | { ok: false; seq: number; problem: string; count: number };
+export type ChainVerdict = { ok: true; count: number; head: string; lastSeq: number } | { ok: false; seq: number; problem: string; count: number };
 
-/** Walks records in seq order; the first record whose links or hash do not hold is named. */
-export function verifyChain(records: Iterable<StoredAuditRecord>, start = GENESIS): ChainVerdict {
+/**
+ * Walks records in seq order; the first record whose links, hash or place in the
+ * sequence do not hold is named. Seqs run 1, 2, 3… without gaps (AUTOINCREMENT never
+ * reuses one, and a rolled-back append takes its seq back with it).
+ */
+export function verifyChain(records: Iterable<StoredAuditRecord>, start = GENESIS, firstSeq = 1): ChainVerdict {
   let prev = start;
   let count = 0;
+  let expected = firstSeq;
   for (const r of records) {
+    if (r.seq !== expected) return { ok: false, seq: r.seq, problem: `the sequence jumps from #${expected - 1} to #${r.seq} (entries were removed or reordered)`, count };
     if (r.prevHash !== prev) return { ok: false, seq: r.seq, problem: "its previous-hash does not match the entry before it (an entry was removed or reordered)", count };
     if (chainHash(r.prevHash, r) !== r.hash) return { ok: false, seq: r.seq, problem: "its content does not match its hash (the entry was altered)", count };
     prev = r.hash;
     count++;
+    expected++;
   }
-  return { ok: true, count, head: prev };
+  return { ok: true, count, head: prev, lastSeq: expected - 1 };
 }

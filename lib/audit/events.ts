@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   "user.disable",
   "session.sign-in",
   "session.sign-out",
+  "session.sign-in-failed",
   "api-token.create",
   "api-token.revoke",
   "issuer.create",
@@ -26,6 +27,8 @@ export const AUDIT_ACTIONS = [
   "topology.update",
   "topology.delete",
   "master-key.rotate",
+  "audit.anchor",
+  "certificate.key-purge",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,4 +1,4 @@
-export { appendAudit, appendAuditMany, verifyAuditLog, type AuditInput } from "./log";
+export { appendAudit, appendAuditMany, verifyAuditLog, type AuditInput, type AuditVerdict } from "./log";
 export { chainHash, verifyChain, GENESIS, type ChainVerdict } from "./chain";
 export { AUDIT_ACTIONS, type AuditAction } from "./events";
-export { actorLabel, cliActor, SYSTEM, type Actor } from "./actor";
+export { actorLabel, type AuditActor } from "./actor";

@@ -1,5 +1,6 @@
 export * from "./roles";
 export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from "./password";
 export { createUser, createFirstAdministrator, listUsers, setUserDisabled, userCount, type PublicUser } from "./users";
-export { signIn, signOut, sessionUser, SESSION_COOKIE, SESSION_IDLE_MS, type SignInResult } from "./sessions";
-export { createApiToken, listApiTokens, revokeApiToken, authenticateBearer, type ApiTokenInfo, type TokenAuth } from "./apiTokens";
+export { signIn, signOut, sessionUser, SESSION_COOKIE, SESSION_IDLE_MS, SESSION_MAX_MS, type SignInResult } from "./sessions";
+export { createApiToken, listApiTokens, revokeApiToken, authenticateBearer, MAX_TOKEN_TTL_DAYS, type ApiTokenInfo, type TokenAuth } from "./apiTokens";
+export { safeNextPath, signInUrl } from "./redirect";

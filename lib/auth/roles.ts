@@ -36,3 +36,8 @@ export class ForbiddenError extends Error {
 export function requirePermission(role: string, permission: Permission): void {
   if (!can(role, permission)) throw new ForbiddenError(permission);
 }
+
+/** True when `owner` holds every permission of `role` (a token cannot act with more than its owner). */
+export function roleWithin(role: string, owner: string): boolean {
+  return isRole(role) && isRole(owner) && GRANTS[role].every((p) => GRANTS[owner].includes(p));
+}

@@ -1,8 +1,10 @@
 import { z } from "zod";
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "./actor";
 import { db } from "../db";
-import { ConflictError, InputError } from "../pki/errors";
+import { ConflictError, InputError } from "../errors";
 import { parseOrThrow } from "../validation";
+import { revokeTokensOfUser } from "./apiTokens";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
 import { requirePermission, ROLES, type Role } from "./roles";
 
@@ -69,7 +71,12 @@ export async function setUserDisabled(actor: Actor, userId: string, disabled: bo
     if (!user) throw new InputError("userId", "no such user", 404);
     if (disabled && actor.kind === "user" && actor.name === user.email) throw new InputError("userId", "you cannot disable your own account");
     await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } });
-    if (disabled) await tx.session.deleteMany({ where: { userId } });
     await appendAudit(tx, actor, { action: disabled ? "user.disable" : "user.update", targetType: "user", targetId: userId, before: { disabled: !!user.disabledAt }, after: { disabled } });
+    // A disabled account keeps no way in: its sessions end and its API tokens are revoked
+    // (re-enabling does not bring tokens back).
+    if (disabled) {
+      await tx.session.deleteMany({ where: { userId } });
+      await revokeTokensOfUser(tx, actor, userId, "owner disabled");
+    }
   });
 }

@@ -1,11 +1,11 @@
 import { db } from "../db";
-import { InputError, NotFoundError } from "../pki/errors";
+import { InputError, NotFoundError } from "../errors";
 import { pemEncode } from "../pki/pem";
 import { buildPkcs12 } from "../pki/pkcs12";
-import { PURPOSE } from "../secrets/rotate";
-import { unseal } from "../secrets/seal";
+import { unsealCertificateKey } from "../secrets/keys";
 import { requirePermission } from "../auth/roles";
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
 
 export const FORMATS = ["pem", "der", "chain", "p12", "key"] as const;
 export type ExportFormat = (typeof FORMATS)[number];
@@ -41,9 +41,13 @@ export async function exportCertificate(actor: Actor, id: string, format: string
     case "key":
     case "p12": {
       requirePermission(actor.role, "certificates:write");
-      if (!c.sealedKey) throw new InputError("format", "this certificate was issued from a CSR: Rootline never had its private key");
+      if (!c.sealedKey) {
+        const purge = await db().auditEvent.findFirst({ where: { targetType: "certificate", targetId: c.id, action: "certificate.key-purge" }, select: { at: true } });
+        if (purge) throw new InputError("format", `Rootline deleted this certificate's generated key on ${purge.at.toISOString().slice(0, 10)} (holder keys are kept until the certificate is superseded, revoked or renewed, at most ROOTLINE_HOLDER_KEY_RETENTION_DAYS)`);
+        throw new InputError("format", "this certificate was issued from a CSR: Rootline never had its private key");
+      }
       if (format === "p12" && (!password || password.length < 8)) throw new InputError("password", "choose a password of at least 8 characters to protect the PKCS#12 file");
-      const pkcs8 = unseal(c.sealedKey, PURPOSE.certificateKey);
+      const pkcs8 = unsealCertificateKey({ ...c, sealedKey: c.sealedKey });
       // A private key leaving the server is worth a line in the audit log, though nothing changed.
       await db().$transaction((tx) => appendAudit(tx, actor, { action: "certificate.key-export", targetType: "certificate", targetId: c.id, after: { format } }));
       if (format === "key") return { filename: `${name}.key.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("PRIVATE KEY", pkcs8)) };

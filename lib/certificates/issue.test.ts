@@ -44,8 +44,8 @@ describe("issuers", () => {
     openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-subj", "/CN=Imported CA", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
     const other = opensslCsr("/CN=other");
     const fs = await import("node:fs");
-    await expect(importIssuer(admin, { name: "imported-bad", certificate: fs.readFileSync(crt, "utf8"), privateKey: fs.readFileSync(other.keyFile, "utf8") })).rejects.toMatchObject({ field: "privateKey" });
-    const imported = await importIssuer(admin, { name: "imported", certificate: fs.readFileSync(crt, "utf8"), privateKey: fs.readFileSync(key, "utf8") });
+    await expect(importIssuer(admin, { name: "imported-bad", certificate: fs.readFileSync(crt, "utf8"), privateKey: fs.readFileSync(other.keyFile, "utf8"), firstSerial: "1" })).rejects.toMatchObject({ field: "privateKey" });
+    const imported = await importIssuer(admin, { name: "imported", certificate: fs.readFileSync(crt, "utf8"), privateKey: fs.readFileSync(key, "utf8"), firstSerial: "1" });
     expect(imported.subject).toBe("CN=Imported CA");
     const { csr } = opensslCsr("/CN=leaf.example");
     const cert = await issueCertificate(admin, "imported", await requestFromCsr({ csr }));

@@ -1,19 +1,22 @@
-import { appendAuditMany, type Actor } from "../audit";
+import { appendAuditMany } from "../audit";
+import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import type { Prisma } from "../../generated/prisma/client";
 import { db, type Tx } from "../db";
-import { InputError, NotFoundError } from "../pki/errors";
+import { InputError } from "../errors";
 import { sha256Hex } from "../pki/fingerprint";
 import { formatSans } from "../pki/san";
-import { PURPOSE } from "../secrets/rotate";
-import { seal } from "../secrets/seal";
+import { sealCertificateKey } from "../secrets/keys";
 import { validityWindow } from "../issuers/validity";
 import { signerFor } from "./signers";
+import { advanceSerial, issuerByName } from "./state";
 import type { SignRequest } from "./request";
 
 export interface IssueOptions {
   /** The certificate this one replaces (renewal after a prefix revocation). */
   replacesId?: string;
+  /** How a renewal was authenticated (token, proof-of-possession, …): recorded in its audit event. */
+  via?: string;
   /** Clock injection for tests (the expiry sweep). */
   now?: Date;
   /** Run inside the caller's transaction (renewal marks its request in the same one). */
@@ -34,8 +37,7 @@ const CERT_COLUMNS = {
   revokedAt: true, revocationReason: true, replacesId: true, createdAt: true,
 } as const;
 
-export type IssuedCertificate = Awaited<ReturnType<typeof insertedRow>> & { issuerName: string; hasKey: boolean };
-const insertedRow = (tx: Tx, id: string) => tx.certificate.findUniqueOrThrow({ where: { id }, select: CERT_COLUMNS });
+export type IssuedCertificate = Prisma.CertificateGetPayload<{ select: typeof CERT_COLUMNS }> & { issuerName: string; hasKey: boolean };
 
 /**
  * Signs and stores a batch of requests for one issuer inside `tx`: one issuer read, one
@@ -46,11 +48,12 @@ const insertedRow = (tx: Tx, id: string) => tx.certificate.findUniqueOrThrow({ w
 async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Promise<Outcome[]> {
   // The transaction holds SQLite's write lock (lib/sqlite.ts): concurrent issuers, in
   // this process or another, queue, so serials stay monotonic and unique.
-  const issuer = await tx.issuer.findUnique({
-    where: { name: issuerName },
-    select: { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true },
-  });
-  if (!issuer) return items.map(() => ({ ok: false, error: new NotFoundError("issuer", `no issuer named "${issuerName}"`) }));
+  let issuer;
+  try {
+    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true });
+  } catch (error) {
+    return items.map(() => ({ ok: false, error })); // every request of the batch names the unknown issuer
+  }
   const signer = signerFor(issuer);
   const outcomes: (Outcome | undefined)[] = new Array(items.length);
   const rows: Prisma.CertificateCreateManyInput[] = [];
@@ -76,13 +79,13 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
     rows.push({
       issuerId: issuer.id, serial, subject: req.subject, commonName: req.commonName, sans: formatSans(req.sans), profile: req.profile.name, keyType: req.keyType,
       notBefore: win.notBefore, notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: req.spkiSha256,
-      sealedKey: req.generatedKey ? seal(req.generatedKey, PURPOSE.certificateKey) : null, replacesId: item.opts.replacesId ?? null,
+      sealedKey: req.generatedKey ? sealCertificateKey(req.generatedKey, { issuerId: issuer.id, serial }) : null, replacesId: item.opts.replacesId ?? null,
     });
     signedIndex.push(i);
     serial++;
   });
   if (rows.length === 0) return outcomes as Outcome[];
-  await tx.issuer.update({ where: { id: issuer.id }, data: { nextSerial: serial } });
+  await advanceSerial(tx, issuer.id, serial);
   const created = await tx.certificate.createManyAndReturn({ data: rows, select: CERT_COLUMNS });
   const bySerial = new Map(created.map((c) => [c.serial, c]));
   const issued = signedIndex.map((i, k) => {
@@ -99,7 +102,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
         action: item.opts.replacesId ? "certificate.renew" : "certificate.issue",
         targetType: "certificate",
         targetId: row.id,
-        after: { issuer: issuerName, serial: row.serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!item.req.generatedKey, replaces: item.opts.replacesId },
+        after: { issuer: issuerName, serial: row.serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!item.req.generatedKey, replaces: item.opts.replacesId, via: item.opts.via },
       },
     })),
   );

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db } from "../db";
-import { NotFoundError } from "../pki/errors";
+import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
 
 export const SORTS = ["serial", "notAfter", "createdAt", "commonName"] as const;
@@ -16,14 +16,19 @@ export const CertificateFilter = z.object({
   page: z.coerce.number({ error: "page must be a number" }).int().min(1, "page starts at 1").default(1),
   pageSize: z.coerce.number({ error: "pageSize must be a number" }).int().min(1).max(500, "at most 500 per page").default(50),
 });
-export type CertificateFilter = z.input<typeof CertificateFilter>;
+/** Raw filter values (query string, form, CLI flags): validated by listCertificates. */
+export type CertificateFilterInput = { [K in keyof z.input<typeof CertificateFilter>]?: unknown };
 
-/** "1234", "0x4d2", "04:d2" → serial, when the search text is one. */
+/** Serials are stored as SQLite INTEGER (signed 64 bits): a larger number cannot even be bound as a query parameter. */
+export const MAX_STORED_SERIAL = (1n << 63n) - 1n;
+
+/** "1234", "0x4d2", "04:d2" → serial, when the search text is one (and could be stored). */
 function serialOf(q: string): bigint | null {
-  if (/^\d{1,40}$/.test(q)) return BigInt(q);
+  let v: bigint | null = null;
+  if (/^\d{1,40}$/.test(q)) v = BigInt(q);
   const hex = q.replace(/^0x/i, "").replace(/:/g, "");
-  if (/^[0-9a-f]{1,40}$/i.test(hex) && (q.startsWith("0x") || q.includes(":"))) return BigInt("0x" + hex);
-  return null;
+  if (v === null && /^[0-9a-f]{1,40}$/i.test(hex) && (q.startsWith("0x") || q.includes(":"))) v = BigInt("0x" + hex);
+  return v !== null && v <= MAX_STORED_SERIAL ? v : null;
 }
 
 function where(f: z.output<typeof CertificateFilter>, now: Date, issuerId: string | null) {
@@ -42,7 +47,7 @@ function where(f: z.output<typeof CertificateFilter>, now: Date, issuerId: strin
 }
 
 /** Offset pagination over indexed sorts; the count uses the same filter. */
-export async function listCertificates(input: CertificateFilter = {}, now = new Date()) {
+export async function listCertificates(input: CertificateFilterInput = {}, now = new Date()) {
   const f = parseOrThrow(CertificateFilter, input, "filter");
   const issuerId = f.issuer ? ((await db().issuer.findUnique({ where: { name: f.issuer }, select: { id: true } }))?.id ?? null) : null;
   const w = where(f, now, issuerId);

@@ -1,6 +1,6 @@
 import { parseCsr } from "../pki/csr";
 import { buildDn, type DnFields } from "../pki/dn";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { exportPkcs8, exportSpki, generateKeyPair, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { parseProfile, type Profile } from "../pki/profiles";
 import { parseSans, validateDnsName, type San } from "../pki/san";
@@ -59,6 +59,8 @@ function chooseSans(profile: Profile, given: San[] | undefined, requested: San[]
 }
 
 export async function requestFromCsr(input: CsrInput): Promise<SignRequest> {
+  // Never an internal profile: a CSR's key belongs to whoever sent it, and the repository
+  // marker on such a key would let its holder pose as the bare-RN repository.
   const profile = parseProfile(input.profile ?? "server", "profile");
   if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
   const csr = await parseCsr(input.csr);
@@ -74,8 +76,12 @@ export async function requestFromCsr(input: CsrInput): Promise<SignRequest> {
   };
 }
 
-export async function requestWithGeneratedKey(input: GeneratedKeyInput): Promise<SignRequest> {
-  const profile = parseProfile(input.profile ?? "server", "profile");
+/**
+ * `internal`: Rootline itself asks (the TLS repository's own certificate and its
+ * renewals), so the internal profiles are allowed; requests from people never set it.
+ */
+export async function requestWithGeneratedKey(input: GeneratedKeyInput, o: { internal?: boolean } = {}): Promise<SignRequest> {
+  const profile = parseProfile(input.profile ?? "server", "profile", { internal: o.internal });
   if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
   const keyType = parseKeyType(input.keyType, "keyType");
   const dn = buildDn(typeof input.subject === "string" ? input.subject : withoutEmpty(input.subject ?? {}), "subject");

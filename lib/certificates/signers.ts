@@ -1,7 +1,6 @@
 import { createIssuerSigner, type IssuerSigner } from "../pki/issue";
 import type { KeyType } from "../pki/keys";
-import { PURPOSE } from "../secrets/rotate";
-import { unseal } from "../secrets/seal";
+import { unsealIssuerKey } from "../secrets/keys";
 
 /**
  * Unsealing an issuer key and preparing its signer costs more than one signature,
@@ -12,6 +11,7 @@ const cache = new Map<string, { certDer: Buffer; signer: IssuerSigner }>();
 
 export interface SignerSource {
   id: string;
+  name: string;
   keyType: string;
   certificateDer: Uint8Array;
   sealedKey: Uint8Array;
@@ -21,7 +21,7 @@ export function signerFor(issuer: SignerSource): IssuerSigner {
   const hit = cache.get(issuer.id);
   const certDer = Buffer.from(issuer.certificateDer);
   if (hit && hit.certDer.equals(certDer)) return hit.signer;
-  const signer = createIssuerSigner({ certDer, privateKey: unseal(issuer.sealedKey, PURPOSE.issuerKey), keyType: issuer.keyType as KeyType });
+  const signer = createIssuerSigner({ certDer, privateKey: unsealIssuerKey(issuer), keyType: issuer.keyType as KeyType });
   cache.set(issuer.id, { certDer, signer });
   return signer;
 }

@@ -64,6 +64,7 @@ describe("rootline CLI (spawned)", () => {
     const { default: Database } = await import("better-sqlite3");
     const { databaseFile } = await import("../config");
     const raw = new Database(databaseFile());
+    raw.exec('DROP TRIGGER "AuditEvent_no_update"'); // SQLite refuses the update otherwise; whoever has the file can do this
     raw.prepare("UPDATE AuditEvent SET actor = 'cli:mallory' WHERE seq = 2").run();
     raw.close();
     const r = rootline(["audit", "verify"]);

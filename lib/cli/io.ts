@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 
 /** Thrown by a command to end with a given exit code after it has printed its result. */
 export class CliExit extends Error {

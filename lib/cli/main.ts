@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ForbiddenError } from "../auth/roles";
-import { InputError } from "../pki/errors";
+import { DatabaseBusyError, InputError } from "../errors";
 import { CliExit } from "./io";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
@@ -9,10 +9,13 @@ import * as issuer from "./commands/issuer";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
 import * as revocation from "./commands/revocation";
+import * as token from "./commands/token";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, issuer, cert, revocation, plan, device, audit, masterKey];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey];
+
+const NO_DATABASE = new Set(["device", "plan"]);
 
 export function buildProgram(): Command {
   const program = new Command("rootline")
@@ -20,10 +23,19 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const c of COMMANDS) c.register(program);
+  // A fresh data directory works like `npm start`: migrations are applied first (a read-only
+  // check when the database is up to date). Commands that never open the database skip it.
+  program.hook("preAction", async (_program, action) => {
+    let top = action;
+    while (top.parent && top.parent !== program) top = top.parent;
+    if (NO_DATABASE.has(top.name())) return;
+    const { ensureMigrated } = await import("../migrations");
+    ensureMigrated({ log: (line) => process.stderr.write(`rootline: ${line}\n`) });
+  });
   return program;
 }
 
-/** Returns the exit code: 0 ok, 1 failure or rejection, 2 bad input or usage. */
+/** Returns the exit code: 0 ok, 1 failure or rejection, 2 bad input or usage, 75 database busy (retry). */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -31,6 +43,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliExit) return err.code;
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof DatabaseBusyError) {
+      // EX_TEMPFAIL: a script can tell "try again" from "wrong input".
+      process.stderr.write(`rootline: ${err.message}\n`);
+      return 75;
+    }
     if (err instanceof InputError) {
       process.stderr.write(`rootline: ${err.field}: ${err.message}\n`);
       return 2;

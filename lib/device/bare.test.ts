@@ -1,7 +1,7 @@
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { pemEncode } from "../pki/pem";
 import { startTlsRepository, type TlsRepository } from "../revocation/tlsRepository";
 import { refreshRevocationNumber } from "./remote";

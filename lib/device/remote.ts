@@ -1,4 +1,4 @@
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { issuerNameProblem } from "../revocation/infoDer";
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpGet } from "./http";
 import type { DeviceState } from "./state";
@@ -58,7 +58,7 @@ export async function fetchRevocation(state: DeviceState, s: RevocationSource): 
 
   const started = Date.now();
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const conn = await openJudgedTls(state, { host, port: url.port ? Number(url.port) : 443, timeoutMs });
+  const conn = await openJudgedTls(state, { host, port: url.port ? Number(url.port) : 443, timeoutMs, role: "repository" });
   if (!conn.ok) {
     const r = conn.result;
     if (r.code === "unreachable") return { kind: "unreachable", form: "bare", issuer, detail: r.detail };

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { pemEncode } from "../pki/pem";
 import { createCaCertificate } from "../pki/issue";
 import { toKeyObject } from "../pki/keys";
@@ -80,7 +80,9 @@ describe("state file", () => {
     ]);
   });
 
-  it.each<[string, (doc: any) => void]>([
+  // The state file as JSON, mutated into each corrupt variant.
+  type StateJson = Record<string, unknown> & { cas: Record<string, unknown>[] };
+  it.each<[string, (doc: StateJson) => void]>([
     ["an unknown member", (d) => (d.extra = 1)],
     ["a negative RN", (d) => (d.cas[0].revocationNumber = "-1")],
     ["an RN with a leading zero", (d) => (d.cas[0].revocationNumber = "01")],

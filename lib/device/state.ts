@@ -1,5 +1,5 @@
 import { parseCertificate, type Certificate } from "../pki/certificate";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { spkiSha256Hex } from "../pki/keys";
 import { issuerNameProblem } from "../revocation/infoDer";
 

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { trustedCaOf, type DeviceState } from "./state";
 
 /**

@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { exportPkcs8, exportSpki, generateKeyPair, toKeyObject, type KeyType } from "../pki/keys";
-import { createCaCertificate, signerFor, type IssuerSigner } from "../pki/issue";
+import { createCaCertificate, createIssuerSigner, type IssuerSigner } from "../pki/issue";
 import { pemEncode } from "../pki/pem";
 import type { ProfileName } from "../pki/profiles";
 
@@ -30,7 +30,7 @@ export async function makeCa(subject: string, keyType: KeyType = "ec-p256"): Pro
   const keyPair = await generateKeyPair(keyType);
   const keyPkcs8 = await exportPkcs8(keyPair.privateKey);
   const certDer = await createCaCertificate({ subject, keyPair, notBefore: NOT_BEFORE, notAfter: new Date("2046-01-01T00:00:00Z"), serial: 1n });
-  return { certDer, keyPkcs8, keyType, signer: signerFor(certDer, toKeyObject(keyPkcs8)) };
+  return { certDer, keyPkcs8, keyType, signer: createIssuerSigner({ certDer, privateKey: toKeyObject(keyPkcs8) }) };
 }
 
 export interface LeafOptions {
@@ -39,6 +39,8 @@ export interface LeafOptions {
   /** Validity; tests of the no-clock rule pass dates long past. */
   notBefore?: Date;
   notAfter?: Date;
+  /** Default: IP:127.0.0.1, where the test servers listen. */
+  sans?: string[];
 }
 
 export async function issueLeaf(ca: TestCa, serial: bigint, o: LeafOptions = {}): Promise<TestLeaf> {
@@ -50,7 +52,7 @@ export async function issueLeaf(ca: TestCa, serial: bigint, o: LeafOptions = {})
     notBefore: o.notBefore ?? NOT_BEFORE,
     notAfter: o.notAfter ?? new Date("2027-02-01T00:00:00Z"),
     profile: o.profile ?? "server",
-    sans: ["IP:127.0.0.1"],
+    sans: o.sans ?? ["IP:127.0.0.1"],
   });
   return { certDer, keyPkcs8: await exportPkcs8(keyPair.privateKey), serial };
 }

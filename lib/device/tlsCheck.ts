@@ -1,7 +1,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { DEFAULT_TIMEOUT_MS } from "./http";
-import { judgeServerCertificate, type JudgeCode, type Judgement } from "./judge";
+import { judgeServerCertificate, type JudgeCode, type JudgeOptions, type Judgement } from "./judge";
 import type { DeviceState } from "./state";
 
 /**
@@ -18,14 +18,20 @@ import type { DeviceState } from "./state";
  * key exchange in TLS 1.2): the certificate's signature and serial are all that is left
  * to check. A rejected server gets the connection torn down, as in the seed (S106).
  *
- * Host names are not matched against the certificate: the seed's terminal judges by
- * issuer, signature and serial only. SNI is sent when the host is a DNS name.
+ * The host connected to must be named by the certificate's SANs (RFC 6125, no CN
+ * fallback), and the certificate must be for TLS servers (serverAuth; the repository's
+ * marker for the bare-RN repository): judge.ts. The seed's terminal judged by issuer,
+ * signature and serial only, which lets any certificate of the CA (a device's client
+ * certificate, say) answer in a server's place. SNI is sent when the host is a DNS name.
  */
 
 export interface TlsTarget {
+  /** Where to connect; the certificate must name it. */
   host: string;
   port: number;
   timeoutMs?: number;
+  /** What the server must be: any TLS server (default) or the bare-RN repository. */
+  role?: JudgeOptions["role"];
 }
 
 export type TlsCheckResult = Judgement | { valid: false; code: "unreachable"; detail: string };
@@ -59,7 +65,7 @@ export function openJudgedTls(state: DeviceState, t: TlsTarget): Promise<JudgedC
     socket.once("secureConnect", () => {
       const raw = socket.getPeerCertificate(true)?.raw;
       if (!raw || raw.length === 0) return fail({ valid: false, code: "malformed", detail: "the server sent no certificate" });
-      judgeServerCertificate(state, new Uint8Array(raw)).then(
+      judgeServerCertificate(state, new Uint8Array(raw), { role: t.role, host: t.host }).then(
         (judgement) => {
           if (settled) return;
           if (!judgement.valid) return fail(judgement);

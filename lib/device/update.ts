@@ -91,9 +91,13 @@ export function applySigned(state: DeviceState, body: Uint8Array, askedIssuer: s
   if (!parsed.ok) return noChange(state, "signed", "malformed", askedIssuer, asked, { detail: parsed.detail });
   const keyHash = Buffer.from(parsed.value.fields.issuerKeySha256).toString("hex");
   const issuer = parsed.value.fields.issuerName;
+  if (askedIssuer !== null && issuer !== askedIssuer) {
+    // Authentic or not, it answers another question: B's statement must not stand in for A's.
+    return noChange(state, "signed", "wrong-issuer", askedIssuer, asked, { detail: `the statement is for issuer "${issuer}", not "${askedIssuer}"` });
+  }
   const ca = findCaByKey(state, keyHash);
   if (!ca) return noChange(state, "signed", "unknown-issuer", issuer, asked, { detail: `no trusted CA has the key ${keyHash}` });
-  const v = verifyRevocationInfo(body, ca.certificate);
+  const v = verifyRevocationInfo(body, ca.certificate, askedIssuer ?? undefined);
   if (!v.ok) return noChange(state, "signed", v.error, issuer, ca, { detail: v.detail });
 
   const decision = decide(ca.revocationNumber, v.revocationNumber);
@@ -119,7 +123,7 @@ const BARE_BODY = /^(0|[1-9][0-9]{0,48})\r?\n?$/;
  * being updated (the network step judged it against the state it started from).
  */
 export async function applyBare(state: DeviceState, issuer: string, repositoryCertDer: Uint8Array, body: Uint8Array): Promise<Applied> {
-  const j = await judgeServerCertificate(state, repositoryCertDer);
+  const j = await judgeServerCertificate(state, repositoryCertDer, { role: "repository" });
   if (!j.valid) return noChange(state, "bare", "repository-rejected", issuer, j.ca ?? caByName(state, issuer), { code: j.code, detail: j.detail });
   const ca = j.ca;
   const repositorySerial = j.certificate.serial;

@@ -1,15 +1,26 @@
 import { z } from "zod";
 import { authenticateBearer } from "../auth/apiTokens";
 import { ForbiddenError, requirePermission, type Permission } from "../auth/roles";
-import type { Actor } from "../audit";
-import { InputError } from "../pki/errors";
+import type { Actor } from "../auth/actor";
+import { DatabaseBusyError, InputError } from "../errors";
 import { parseOrThrow } from "../validation";
+import { isMediaType } from "./mediaType";
 
 /** Largest JSON body the API reads (a CSR is a few KiB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export function jsonError(status: number, error: string, field?: string): Response {
   return Response.json(field ? { error, field } : { error }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/**
+ * A domain error as JSON naming the field at fault. A busy database (another process
+ * holds the write lock past the deadline) is 503 with Retry-After: nothing was written.
+ */
+export function inputErrorResponse(err: InputError): Response {
+  const r = jsonError(err.status, err.message, err.field);
+  if (err instanceof DatabaseBusyError) r.headers.set("Retry-After", String(err.retryAfterSeconds));
+  return r;
 }
 
 /** JSON with bigint serials as decimal strings (they may exceed 2^53). */
@@ -20,7 +31,7 @@ export function json(value: unknown, status = 200): Response {
 
 /** Reads and validates a JSON body: size-capped before parsing, errors name the field. */
 export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> {
-  if (!(req.headers.get("content-type") ?? "").includes("application/json")) throw new InputError("body", "send the request body as application/json", 415);
+  if (!isMediaType(req.headers.get("content-type"), "application/json")) throw new InputError("body", "send the request body as application/json", 415);
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new InputError("body", `the request body is too large (${declared} bytes; at most ${MAX_BODY_BYTES})`, 413);
   const reader = req.body?.getReader();
@@ -42,6 +53,8 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
   } catch {
     throw new InputError("body", "the request body is not valid JSON");
   }
+  // JSON may escape a lone surrogate ("\ud800"); no field of ours can hold one (SQLite refuses it).
+  if (!wellFormed(parsed)) throw new InputError("body", "the request body has a string that is not valid Unicode (a lone surrogate)");
   return parseOrThrow(schema, parsed, "body");
 }
 
@@ -52,20 +65,29 @@ type Handler<C> = (actor: Actor, req: Request, ctx: C) => Promise<Response>;
  * plain node:http fast path in server.ts alike.
  *
  * Wraps a /api/v1 handler: bearer-token authentication, the permission check, and
- * domain errors mapped to JSON 4xx bodies naming the field at fault.
+ * domain errors mapped to JSON 4xx bodies naming the field at fault (503 + Retry-After
+ * for a busy database).
  */
 export function apiRoute<C>(permission: Permission, handler: Handler<C>) {
   return async (req: Request, ctx: C): Promise<Response> => {
-    const auth = await authenticateBearer(req.headers.get("authorization"));
-    if (!auth.ok) return new Response(JSON.stringify({ error: auth.message }), { status: 401, headers: { "Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="rootline"' } });
     try {
+      // Inside the try: the lookup may record lastUsedAt, a write that can meet a busy database.
+      const auth = await authenticateBearer(req.headers.get("authorization"));
+      if (!auth.ok) return new Response(JSON.stringify({ error: auth.message }), { status: 401, headers: { "Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="rootline"' } });
       requirePermission(auth.actor.role, permission);
       return await handler(auth.actor, req, ctx);
     } catch (err) {
-      if (err instanceof InputError) return jsonError(err.status, err.message, err.field);
+      if (err instanceof InputError) return inputErrorResponse(err);
       if (err instanceof ForbiddenError) return jsonError(403, err.message);
       console.error(err);
       return jsonError(500, "internal error; nothing was changed");
     }
   };
+}
+
+function wellFormed(v: unknown): boolean {
+  if (typeof v === "string") return v.isWellFormed();
+  if (Array.isArray(v)) return v.every(wellFormed);
+  if (v && typeof v === "object") return Object.entries(v).every(([k, x]) => k.isWellFormed() && wellFormed(x));
+  return true;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Actor } from "../audit";
+import type { Actor } from "../auth/actor";
 import { issueCertificate, listCertificates, requestFromCsr } from "../certificates";
 import { pemEncode } from "../pki/pem";
 import { json, readJson } from "./api";
@@ -25,12 +25,12 @@ export async function listCertificatesJson(_actor: Actor, req: Request): Promise
   const r = await listCertificates({
     q: sp.get("q") ?? undefined,
     issuer: sp.get("issuer") ?? undefined,
-    status: (sp.get("status") ?? undefined) as never,
+    status: sp.get("status") ?? undefined,
     expiringWithinDays: sp.get("expiring") ?? undefined,
-    sort: (sp.get("sort") ?? undefined) as never,
-    dir: (sp.get("dir") ?? undefined) as never,
+    sort: sp.get("sort") ?? undefined,
+    dir: sp.get("dir") ?? undefined,
     page: sp.get("page") ?? undefined,
     pageSize: sp.get("pageSize") ?? undefined,
-  } as never);
+  });
   return json({ total: r.total, page: r.page, pageSize: r.pageSize, pages: r.pages, certificates: r.rows.map((c) => certificateJson(c, c.issuerName)) });
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { apiRoute } from "./api";
 import { issueFromCsr } from "./certificates";
+import { HEALTH_HEADERS, healthReply } from "./health";
 import { repositoryReply } from "./repository";
 
 /**
@@ -45,8 +46,9 @@ export async function fastPath(req: IncomingMessage, res: ServerResponse): Promi
   }
   const pathname = target.split("?", 1)[0];
   if (method === "GET" && pathname === "/api/health") {
-    res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-    res.end('{"status":"ok"}');
+    const h = await healthReply();
+    res.writeHead(h.status, HEALTH_HEADERS);
+    res.end(h.body);
     return true;
   }
   if (method === "POST" && pathname === "/api/v1/certificates") {

@@ -1,4 +1,4 @@
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson, type RepositoryDocument } from "../repository/documents";
 
 /**

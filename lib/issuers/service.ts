@@ -1,13 +1,13 @@
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
-import { db } from "../db";
-import { parseCertificate, privateKeyMatchesCertificate } from "../pki/certificate";
+import { db, type Tx } from "../db";
+import { parseCertificate, parseCertificateDer, privateKeyMatchesCertificate } from "../pki/certificate";
 import { createCaCertificate } from "../pki/issue";
 import { buildDn } from "../pki/dn";
-import { ConflictError, InputError, NotFoundError } from "../pki/errors";
-import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, type KeyType } from "../pki/keys";
-import { PURPOSE } from "../secrets/rotate";
-import { seal } from "../secrets/seal";
+import { ConflictError, InputError, NotFoundError } from "../errors";
+import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
+import { sealIssuerKey } from "../secrets/keys";
 import { withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
 import { validityWindow } from "./validity";
@@ -28,7 +28,14 @@ export interface ImportIssuer {
   certificate: Uint8Array | string;
   privateKey: Uint8Array | string;
   certValidityDays?: number | string;
+  /**
+   * Required: above every serial this CA signed before Rootline. Rootline cannot know
+   * them, and a serial issued twice under one name and key makes two certificates one
+   * to every CRL entry and revocation number.
+   */
   firstSerial?: string | number | bigint;
+  /** The subject is already an issuer's, with another key, and this is its next generation. */
+  rollover?: boolean;
 }
 
 export type IssuerRow = Awaited<ReturnType<typeof getIssuerByName>>;
@@ -41,19 +48,21 @@ function caSerial(): bigint {
 async function insertIssuer(
   actor: Actor,
   action: "issuer.create" | "issuer.import",
-  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean },
+  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean },
 ) {
   return db().$transaction(async (tx) => {
     if (await tx.issuer.findUnique({ where: { name: data.name }, select: { id: true } })) {
       throw new ConflictError("name", `an issuer named "${data.name}" already exists`);
     }
+    // Inside the transaction (it holds the write lock), so two imports of one CA cannot both pass.
+    await refuseKnownCa(tx, data.certificateDer, data.imported && !data.rollover);
     const issuer = await tx.issuer.create({
       data: {
         name: data.name,
         subject: data.subject,
         keyType: data.keyType,
         certificateDer: Buffer.from(data.certificateDer),
-        sealedKey: seal(data.pkcs8, PURPOSE.issuerKey),
+        sealedKey: sealIssuerKey(data.pkcs8, { name: data.name }),
         notBefore: data.notBefore,
         notAfter: data.notAfter,
         certValidityDays: data.certValidityDays,
@@ -70,6 +79,31 @@ async function insertIssuer(
     });
     return issuer;
   });
+}
+
+/**
+ * One key, one issuer: two issuers with the same key (the same CA imported twice) would
+ * each count serials from their own counter and sign duplicates under one name and key.
+ * The same subject with another key is refused too unless the caller says it is the
+ * CA's next generation (`rollover`): devices find CAs by name, and two unrelated CAs of
+ * one name are a mistake far more often than a rollover. Issuers are few; a scan of
+ * their certificates is cheaper than a column every migration must backfill.
+ */
+async function refuseKnownCa(tx: Tx, certificateDer: Uint8Array, checkSubject: boolean): Promise<void> {
+  const cert = parseCertificateDer(certificateDer, "certificate");
+  const key = spkiSha256Hex(cert.spki);
+  for (const other of await tx.issuer.findMany({ select: { name: true, certificateDer: true } })) {
+    const o = parseCertificateDer(other.certificateDer, "certificate");
+    if (spkiSha256Hex(o.spki) === key) {
+      throw new ConflictError("privateKey", `this CA's key already belongs to issuer "${other.name}"; a key can be imported once (two issuers with one key would issue the same serials under one name)`);
+    }
+    if (checkSubject && Buffer.from(o.subjectDer).equals(Buffer.from(cert.subjectDer))) {
+      throw new ConflictError(
+        "certificate",
+        `issuer "${other.name}" already has the subject "${cert.subject}" with another key; if this CA is its next generation (a key rollover), confirm that, otherwise give the new CA a subject of its own`,
+      );
+    }
+  }
 }
 
 /** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
@@ -99,6 +133,9 @@ export async function createIssuer(actor: Actor, input: NewIssuer) {
 /** Imports an existing CA from its certificate and private key; a mismatched pair is refused. */
 export async function importIssuer(actor: Actor, input: ImportIssuer) {
   requirePermission(actor.role, "issuers:write");
+  if (input.firstSerial === undefined || String(input.firstSerial).trim() === "") {
+    throw new InputError("firstSerial", "the first serial is required for an imported CA: a number above every serial this CA has issued before (Rootline cannot know them)");
+  }
   const s = parseOrThrow(IssuerSettings, { ...input, validityDays: 1 });
   const cert = parseCertificate(input.certificate, "certificate");
   if (!cert.isCa) throw new InputError("certificate", "this certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
@@ -119,6 +156,7 @@ export async function importIssuer(actor: Actor, input: ImportIssuer) {
     certValidityDays: s.certValidityDays,
     firstSerial: s.firstSerial,
     imported: true,
+    rollover: input.rollover === true,
   });
 }
 

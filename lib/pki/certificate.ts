@@ -1,5 +1,5 @@
 import "./crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { Der, DerError, TAG, ctx, ctxPrim, parseDer, readBitString, readInteger, readTime } from "./der";
 import { decodeName } from "./dn";
 import { decodeExtension, readExtensions, type DecodedExtension } from "./extensions";

@@ -1,11 +1,11 @@
 import "./crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { DerError, TAG, bitString, ctx, enumerated, explicit, integer, parseDer, readBitString, readInteger, readTime, readTlv, seq, time, tlvOf } from "./der";
 import { decodeName } from "./dn";
 import { authorityKeyIdentifierValue, decodeExtension, extension, readExtensions } from "./extensions";
 import { MAX_SERIAL_EXCLUSIVE, checkSerial } from "./fingerprint";
 import { parseCertificateDer, type Certificate } from "./certificate";
-import { signerFor, type IssuerSigner } from "./issue";
+import { createIssuerSigner, type IssuerSigner } from "./issue";
 import type { PrivateKeyInput } from "./keys";
 import { OID } from "./oids";
 import { pemDecodeOne } from "./pem";
@@ -54,7 +54,7 @@ function checkTime(d: unknown, field: string): Date {
 }
 
 export function buildCrl(o: BuildCrlOptions): Uint8Array {
-  const signer = o.signer ?? (o.issuerCertDer && o.issuerPrivateKey ? signerFor(o.issuerCertDer, o.issuerPrivateKey) : undefined);
+  const signer = o.signer ?? (o.issuerCertDer && o.issuerPrivateKey ? createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.issuerPrivateKey }) : undefined);
   if (!signer) throw new InputError("issuer", "a signer or the issuer certificate and private key are required");
   const ku = signer.certificate.keyUsage;
   if (ku && !ku.includes("cRLSign")) throw new InputError("issuer", "the issuer certificate's key usage does not allow signing CRLs (cRLSign)");

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCsr } from "./csr";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { exportSpki, spkiSha256Hex, type KeyType } from "./keys";
 import { pemEncode } from "./pem";
 import { formatSan } from "./san";

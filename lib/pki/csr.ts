@@ -1,7 +1,7 @@
 import "./crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { Der, DerError, TAG, ctx, parseDer, readBitString, readInteger, readOid } from "./der";
-import { decodeName } from "./dn";
+import { checkRequestedName, decodeName } from "./dn";
 import { decodeGeneralName, readExtensions } from "./extensions";
 import { keyTypeOfSpki, spkiSha256Hex, type KeyType } from "./keys";
 import { OID } from "./oids";
@@ -40,6 +40,7 @@ function structure(der: Uint8Array) {
   attrs.expect(ctx(0), "attributes");
   return {
     cri: cri.raw,
+    subjectD,
     subjectDer: subjectD.raw,
     subject: decodeName(subjectD),
     spki: spkiD.expect(TAG.SEQUENCE, "subjectPKInfo").raw,
@@ -51,7 +52,8 @@ function structure(der: Uint8Array) {
 
 /**
  * Parses and checks a PKCS#10 CSR (PEM or DER). Strict, in this order:
- * structure → key type offered by Rootline → signature → requested SANs.
+ * structure → key type offered by Rootline → signature → subject rules (dn.ts) →
+ * requested SANs.
  * Async for API stability (a future HSM/WebCrypto path); the work is synchronous.
  */
 export async function parseCsr(input: Uint8Array | string): Promise<ParsedCsr> {
@@ -77,6 +79,9 @@ export async function parseCsr(input: Uint8Array | string): Promise<ParsedCsr> {
     throw new InputError(FIELD, `the CSR's ${(e as Error).message}`);
   }
   if (!ok) throw new InputError(FIELD, "the CSR's signature does not verify");
+  // The subject is copied into the certificate byte for byte: it must follow the
+  // builder's rules (string types, lengths, characters), or OpenSSL may not read it.
+  checkRequestedName(s.subjectD, FIELD, "the CSR's subject");
 
   return {
     der,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DerError, TAG, integer, oid, parseDer, readInteger, readOid, readTime, readTlv, seq, time, tlv } from "./der";
+import { DerError, TAG, integer, oid, parseDer, readInteger, readOid, readString, readTime, readTlv, seq, time, tlv } from "./der";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const der = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s/g, ""), "hex"));
@@ -110,4 +110,43 @@ describe("times (RFC 5280 §4.1.2.5)", () => {
 
 it("seq concatenates children under one header", () => {
   expect(hex(seq(integer(1), integer(2)))).toBe("3006020101020102");
+});
+
+describe("OBJECT IDENTIFIER limits (32 arcs, 128 bits per arc)", () => {
+  /** An OID TLV whose content is `content` (length encoded for any size). */
+  const oidTlv = (content: Buffer) => tlv(TAG.OID, content);
+  const arc = (octets: number) => Buffer.concat([Buffer.alloc(octets - 1, 0xff), Buffer.from([0x7f])]);
+
+  it.each<[string, Buffer, RegExp | null]>([
+    ["a 128-bit arc (UUID under 2.25) is read", Buffer.concat([Buffer.from([0x69]), Buffer.from([0x83, ...Buffer.alloc(17, 0xff), 0x7f])]), null],
+    ["32 arcs are read", Buffer.concat([Buffer.from([0x2a]), Buffer.alloc(30, 0x01)]), null],
+    ["33 arcs are refused", Buffer.concat([Buffer.from([0x2a]), Buffer.alloc(31, 0x01)]), /more than 32 arcs/],
+    ["a 129-bit arc is refused", Buffer.concat([Buffer.from([0x2a, 0x87]), Buffer.alloc(17, 0xff), Buffer.from([0x7f])]), /larger than 128 bits/],
+    ["a 20-octet arc is refused", Buffer.concat([Buffer.from([0x2a]), arc(20)]), /larger than 128 bits/],
+    ["a 1 MB arc is refused at once", Buffer.concat([Buffer.from([0x2a]), arc(1 << 20)]), /too long/],
+    ["a million one-octet arcs are refused at once", Buffer.alloc(1 << 20, 0x01), /too long/],
+  ])("%s", (_n, content, err) => {
+    const t0 = Date.now();
+    const read = () => readOid(parseDer(oidTlv(content)), "oid");
+    if (err) expect(read).toThrow(err);
+    else expect(readOid(parseDer(oid(read())), "oid")).toBe(read());
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+
+  it.each([
+    ["1." + "1.".repeat(31) + "1", /more than 32 arcs/],
+    ["2.25." + (1n << 128n).toString(), /larger than 128 bits/],
+    ["1.2." + "9".repeat(100_000), /decimal numbers/],
+    ["3.1", /first arcs/],
+    ["1.2.03", /decimal numbers/],
+  ])("the writer refuses %#: %s", (dotted, err) => {
+    expect(() => oid(dotted)).toThrow(DerError);
+    expect(() => oid(dotted)).toThrow(err);
+  });
+});
+
+describe("UniversalString", () => {
+  it.each([["00110000"], ["0000d800"]])("refuses the code unit %s as DerError (not a RangeError)", (h) => {
+    expect(() => readString(parseDer(tlv(TAG.UNIVERSAL_STRING, Buffer.from(h, "hex"))), "s")).toThrow(DerError);
+  });
 });

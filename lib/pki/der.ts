@@ -104,16 +104,31 @@ export function integerContent(n: bigint): Buffer {
 export const integer = (n: bigint | number): Buffer => tlv(TAG.INTEGER, integerContent(BigInt(n)));
 export const enumerated = (n: number): Buffer => tlv(TAG.ENUMERATED, integerContent(BigInt(n)));
 
+/**
+ * OID limits, for reading and writing alike. Real OIDs have about a dozen arcs; the
+ * largest arcs in use are 128-bit UUIDs under 2.25 (X.667). Without a cap, one huge arc
+ * makes the base-128 decoder quadratic (a 1 MB arc would take hours).
+ */
+export const MAX_OID_ARCS = 32;
+export const MAX_OID_ARC_BITS = 128;
+/** Content octets an OID within both limits can need (every arc at 128 bits: 19 octets). */
+const MAX_OID_CONTENT = MAX_OID_ARCS * Math.ceil(MAX_OID_ARC_BITS / 7);
+
 const oidCache = new Map<string, Buffer>();
 /** OBJECT IDENTIFIER from dotted form; cached because the same few OIDs are written constantly. */
 export function oid(dotted: string): Buffer {
   const hit = oidCache.get(dotted);
   if (hit) return hit;
-  const arcs = dotted.split(".").map((a) => {
-    if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new Error(`bad OID ${dotted}`);
-    return BigInt(a);
+  const bad = (why: string) => new DerError(`bad OID ${dotted.length > 80 ? dotted.slice(0, 80) + "…" : dotted}: ${why}`);
+  const parts = dotted.split(".");
+  if (parts.length > MAX_OID_ARCS) throw bad(`more than ${MAX_OID_ARCS} arcs`);
+  const arcs = parts.map((a) => {
+    if (!/^(0|[1-9][0-9]{0,38})$/.test(a)) throw bad("arcs are decimal numbers without leading zeros");
+    const v = BigInt(a);
+    if (v >> BigInt(MAX_OID_ARC_BITS) !== 0n) throw bad(`an arc is larger than ${MAX_OID_ARC_BITS} bits`);
+    return v;
   });
-  if (arcs.length < 2 || arcs[0] > 2n || (arcs[0] < 2n && arcs[1] > 39n)) throw new Error(`bad OID ${dotted}`);
+  if (arcs.length < 2 || arcs[0] > 2n || (arcs[0] < 2n && arcs[1] > 39n)) throw bad("the first arcs must be 0.0-39, 1.0-39 or 2.x");
   const values = [arcs[0] * 40n + arcs[1], ...arcs.slice(2)];
   const bytes: number[] = [];
   for (const v of values) {
@@ -267,17 +282,25 @@ export function readOid(d: Der, what: string, tag: number = TAG.OID): string {
   d.expect(tag, what);
   const c = d.content;
   if (c.length === 0) throw new DerError(`${what}: empty OBJECT IDENTIFIER`);
+  if (c.length > MAX_OID_CONTENT) throw new DerError(`${what}: OBJECT IDENTIFIER of ${c.length} octets is too long`);
   const values: bigint[] = [];
   let v = 0n;
   let first = true;
+  let octets = 0;
   for (let i = 0; i < c.length; i++) {
     if (first && c[i] === 0x80) throw new DerError(`${what}: OBJECT IDENTIFIER arc is not minimally encoded`);
     first = false;
+    // Minimal encoding: the first octet of an arc is non-zero, so n octets carry > 7(n-1) bits.
+    if (++octets > Math.ceil(MAX_OID_ARC_BITS / 7)) throw new DerError(`${what}: OBJECT IDENTIFIER arc is larger than ${MAX_OID_ARC_BITS} bits`);
     v = (v << 7n) | BigInt(c[i] & 0x7f);
     if ((c[i] & 0x80) === 0) {
+      // The first value packs two arcs (2.x may use the whole width), so check each value.
+      if (v >> BigInt(MAX_OID_ARC_BITS) !== 0n) throw new DerError(`${what}: OBJECT IDENTIFIER arc is larger than ${MAX_OID_ARC_BITS} bits`);
       values.push(v);
+      if (values.length + 1 > MAX_OID_ARCS) throw new DerError(`${what}: OBJECT IDENTIFIER has more than ${MAX_OID_ARCS} arcs`);
       v = 0n;
       first = true;
+      octets = 0;
     }
   }
   if (!first) throw new DerError(`${what}: truncated OBJECT IDENTIFIER`);
@@ -353,7 +376,11 @@ export function readString(d: Der, what: string): string {
     case TAG.UNIVERSAL_STRING: {
       if (c.length % 4) throw new DerError(`${what}: invalid UniversalString`);
       const cps: number[] = [];
-      for (let i = 0; i < c.length; i += 4) cps.push(c.readUInt32BE(i));
+      for (let i = 0; i < c.length; i += 4) {
+        const cp = c.readUInt32BE(i);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new DerError(`${what}: invalid UniversalString`);
+        cps.push(cp);
+      }
       return String.fromCodePoint(...cps);
     }
     default:

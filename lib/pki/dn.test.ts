@@ -43,6 +43,11 @@ describe("buildDn from a string", () => {
     ["CN=\\FF", /invalid UTF-8/],
     [`CN=${"x".repeat(65)}`, /65 characters long; at most 64/],
     ["CN=tab\\09tab", /control characters/],
+    ["CN=nul\\00nul", /control characters/],
+    ["CN=c1\\C2\\85c1", /control characters/],
+    ["CN=evil\u202egpj.exe", /bidirectional/],
+    ["CN=iso\u2066late", /bidirectional/],
+    ["CN=mark\u200f", /bidirectional/],
   ])("rejects %j", async (input, message) => {
     await expectInputError(() => buildDn(input), "subject", message);
   });

@@ -1,4 +1,4 @@
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { Der, DerError, TAG, oid, printableString, readOid, readString, readTlv, seq, set, utf8String } from "./der";
 import { OID } from "./oids";
 
@@ -54,15 +54,22 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   [OID.emailAddress]: "emailAddress",
 };
 
-// C0 controls, DEL, C1 controls, and lone surrogates (not representable in UTF-8).
-const BAD_CHARS = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Characters no name value may hold: C0 controls (NUL, newline, ...), DEL, C1
+ * controls, lone surrogates (not representable in UTF-8), and the bidirectional
+ * formatting characters (U+202A-U+202E, U+2066-U+2069, LRM/RLM/ALM), which make a
+ * name display as something other than what it is ("moc.elpmaxe" shown reversed).
+ */
+const BAD_CHARS =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const BAD_CHARS_TEXT = "control characters, bidirectional overrides or invalid Unicode";
 
 function validateValue(spec: AttrSpec, raw: unknown, field: string): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== "string") throw new InputError(field, `${spec.key} must be text`);
   const v = raw.trim();
   if (v === "") throw new InputError(field, `${spec.key} must not be empty`);
-  if (BAD_CHARS.test(v)) throw new InputError(field, `${spec.key} contains control characters or invalid Unicode`);
+  if (BAD_CHARS.test(v)) throw new InputError(field, `${spec.key} contains ${BAD_CHARS_TEXT}`);
   if (spec.key === "C") {
     if (!/^[A-Za-z]{2}$/.test(v)) throw new InputError(field, `C must be a two-letter country code (ISO 3166), got "${v}"`);
     return v.toUpperCase();
@@ -114,8 +121,13 @@ export function buildDn(input: DnFields | string, field = "subject"): Dn {
  * around "=" and after ","). Escapes: backslash before a special character, or
  * two hex digits. Multi-valued RDNs ("+") are refused.
  */
+/** A DN string longer than this is refused unparsed (each attribute has its own, smaller limit). */
+const MAX_DN_STRING = 4096;
+
 export function parseDnString(s: string, field = "subject"): DnFields {
   if (typeof s !== "string" || s.trim() === "") throw new InputError(field, "the subject is empty");
+  // Every attribute's upper bound together is far below this; refuse before parsing.
+  if (s.length > MAX_DN_STRING) throw new InputError(field, `the subject is too long (${s.length} characters; at most ${MAX_DN_STRING})`);
   const chars = Array.from(s); // code points, so surrogate pairs stay whole
   const out: Record<string, string> = {};
   let type = "";
@@ -174,6 +186,87 @@ export function parseDnString(s: string, field = "subject"): DnFields {
   }
   finish();
   return out;
+}
+
+// ---------------------------------------------------------------- names from requests
+
+/**
+ * Rules for a Name that arrives from outside (a CSR's subject), which Rootline copies
+ * byte for byte into the certificate: the same attribute types, string types, length
+ * limits and characters as the builder, so every issued certificate has a subject that
+ * OpenSSL, Go and browsers read and show as what it is.
+ *
+ * String types: RFC 5280 §4.1.2.6 says new certificates use PrintableString or
+ * UTF8String for DirectoryString; countryName and serialNumber are PrintableString
+ * (X.520), emailAddress and domainComponent IA5String. Limits: RFC 5280 Appendix A
+ * upper bounds; givenName/surname (ub-name 32768 there) are capped at 64 like CN.
+ */
+interface NameRule {
+  type: string;
+  max: number;
+  tags: readonly number[];
+  /** May appear in several RDNs (OU=a, OU=b; DC=example, DC=com). */
+  repeatable?: boolean;
+}
+const DIRECTORY_STRING = [TAG.UTF8_STRING, TAG.PRINTABLE_STRING] as const;
+const NAME_RULES: Readonly<Record<string, NameRule>> = {
+  [OID.countryName]: { type: "C", max: 2, tags: [TAG.PRINTABLE_STRING] },
+  [OID.stateOrProvinceName]: { type: "ST", max: 128, tags: DIRECTORY_STRING },
+  [OID.localityName]: { type: "L", max: 128, tags: DIRECTORY_STRING },
+  [OID.streetAddress]: { type: "street", max: 128, tags: DIRECTORY_STRING },
+  [OID.organizationName]: { type: "O", max: 64, tags: DIRECTORY_STRING },
+  [OID.organizationalUnitName]: { type: "OU", max: 64, tags: DIRECTORY_STRING, repeatable: true },
+  [OID.title]: { type: "title", max: 64, tags: DIRECTORY_STRING },
+  [OID.commonName]: { type: "CN", max: 64, tags: DIRECTORY_STRING },
+  [OID.givenName]: { type: "GN", max: 64, tags: DIRECTORY_STRING },
+  [OID.surname]: { type: "SN", max: 64, tags: DIRECTORY_STRING },
+  [OID.serialNumber]: { type: "serialNumber", max: 64, tags: [TAG.PRINTABLE_STRING] },
+  [OID.emailAddress]: { type: "emailAddress", max: 255, tags: [TAG.IA5_STRING] },
+  [OID.domainComponent]: { type: "DC", max: 63, tags: [TAG.IA5_STRING], repeatable: true },
+};
+export const REQUESTABLE_NAME_TYPES: readonly string[] = Object.values(NAME_RULES).map((r) => r.type);
+const MAX_RDNS = 16;
+const TAG_NAMES: Readonly<Record<number, string>> = {
+  [TAG.UTF8_STRING]: "UTF8String",
+  [TAG.PRINTABLE_STRING]: "PrintableString",
+  [TAG.IA5_STRING]: "IA5String",
+};
+const tagName = (t: number) => TAG_NAMES[t] ?? `tag 0x${t.toString(16)}`;
+
+/**
+ * Checks a Name from a request against the rules above; returns its decoded form.
+ * Throws InputError(field) naming the attribute and the rule it breaks.
+ */
+export function checkRequestedName(name: Der, field: string, what = "the subject"): DecodedName {
+  const bad = (msg: string) => new InputError(field, `${what}: ${msg}`);
+  const rdns = name.expect(TAG.SEQUENCE, "Name").children();
+  if (rdns.length > MAX_RDNS) throw bad(`${rdns.length} attributes; at most ${MAX_RDNS} are allowed`);
+  const seen = new Set<string>();
+  for (const rdn of rdns) {
+    const atvs = rdn.expect(TAG.SET, "RelativeDistinguishedName").children();
+    if (atvs.length !== 1) throw bad('multi-valued RDNs ("+") are not supported');
+    const parts = atvs[0].expect(TAG.SEQUENCE, "AttributeTypeAndValue").children();
+    if (parts.length !== 2) throw new DerError("Name: malformed AttributeTypeAndValue");
+    const o = readOid(parts[0], "attribute type");
+    const rule = NAME_RULES[o];
+    if (!rule) throw bad(`the attribute type ${SHORT_NAMES[o] ?? o} is not issued; allowed: ${REQUESTABLE_NAME_TYPES.join(", ")}`);
+    if (seen.has(o) && !rule.repeatable) throw bad(`${rule.type} appears more than once`);
+    seen.add(o);
+    const valueD = parts[1];
+    if (!rule.tags.includes(valueD.tag)) throw bad(`${rule.type} must be ${rule.tags.map(tagName).join(" or ")}, not ${tagName(valueD.tag)}`);
+    let v: string;
+    try {
+      v = readString(valueD, rule.type);
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    if (v.trim() === "") throw bad(`${rule.type} must not be empty`);
+    if (BAD_CHARS.test(v)) throw bad(`${rule.type} contains ${BAD_CHARS_TEXT}`);
+    const len = [...v].length;
+    if (len > rule.max) throw bad(`${rule.type} is ${len} characters long; at most ${rule.max} are allowed`);
+    if (o === OID.countryName && !/^[A-Za-z]{2}$/.test(v)) throw bad(`C must be a two-letter country code (ISO 3166), got "${v}"`);
+  }
+  return decodeName(name);
 }
 
 // ---------------------------------------------------------------- display

@@ -1,5 +1,5 @@
 import nodeCrypto from "node:crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 
 /** Fingerprints and serial-number text forms. */
 

@@ -5,7 +5,7 @@ import { x509 } from "./crypto";
 import { parseCsr } from "./csr";
 import { TAG, parseDer } from "./der";
 import { buildDn } from "./dn";
-import { createCaCertificate, createIssuerSigner, issueCertificate, type CertificateTemplate, type IssuerSigner } from "./issue";
+import { createCaCertificate, createIssuerSigner, signCertificate, type CertificateTemplate, type IssuerSigner } from "./issue";
 import { exportPkcs8, exportSpki, generateKeyPair, type KeyType } from "./keys";
 import { pemEncode } from "./pem";
 import { PROFILE_NAMES, type ProfileName } from "./profiles";
@@ -37,7 +37,7 @@ describe("round trip per key type: CA → CSR (@peculiar/x509) → parseCsr → 
       ]);
       const req = await parseCsr(csr.pem);
       expect(req.keyType).toBe(kt);
-      const der = await issueCertificate({
+      const der = await signCertificate({
         issuerCertDer: ca.certDer,
         issuerPrivateKey: ca.keyPair.privateKey,
         issuerKeyType: kt,
@@ -115,7 +115,8 @@ describe("with one EC CA", () => {
   describe("profiles (OpenSSL's view)", () => {
     const expected: Record<ProfileName, { ku: Record<"ec" | "rsa", string>; eku: string | null; ca: boolean }> = {
       server: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication", ca: false },
-      repository: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication", ca: false },
+      // OpenSSL shows Rootline's private-arc marker as its dotted OID.
+      repository: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication, 2\\.25\\.96199511312433026117000010931874411805\\.1", ca: false },
       client: { ku: { ec: "Digital Signature", rsa: "Digital Signature" }, eku: "TLS Web Client Authentication", ca: false },
       both: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication, TLS Web Client Authentication", ca: false },
       ca: { ku: { ec: "Certificate Sign, CRL Sign", rsa: "Certificate Sign, CRL Sign" }, eku: null, ca: true },
@@ -147,11 +148,14 @@ describe("with one EC CA", () => {
     expect(ski.replace(/:/g, "").toLowerCase()).toBe(expectedSki);
   });
 
-  it("dates: whole seconds; UTCTime until 2049, GeneralizedTime from 2050", () => {
-    const der = signer.issue(base({ notBefore: new Date("2049-12-31T23:59:59.900Z"), notAfter: new Date("2050-01-01T00:00:00.000Z") }));
+  it("dates: whole seconds; UTCTime until 2049, GeneralizedTime from 2050", async () => {
+    // A CA that lives past 2050 (a certificate must not outlive its CA).
+    const keyPair = await generateKeyPair("ec-p256");
+    const longCa = await createCaCertificate({ subject: "CN=Long Root", keyPair, notBefore: new Date(now - 60_000), notAfter: new Date("2060-01-01T00:00:00Z"), serial: 1n });
+    const der = createIssuerSigner({ certDer: longCa, privateKey: keyPair.privateKey }).issue(base({ notBefore: new Date("2049-12-31T23:59:59.900Z"), notAfter: new Date("2050-01-01T00:00:00.000Z") }));
     const t = text(der);
     expect(t).toMatch(/Not Before: Dec 31 23:59:59 2049 GMT/);
-    expect(t).toMatch(/Not After : Jan  1 00:00:00 2050 GMT/);
+    expect(t).toMatch(/Not After : Jan {2}1 00:00:00 2050 GMT/);
     const v = parseDer(der).children()[0].children()[4].children();
     expect([v[0].tag, v[1].tag]).toEqual([TAG.UTC_TIME, TAG.GENERALIZED_TIME]);
   });
@@ -227,9 +231,9 @@ describe("with one EC CA", () => {
       await expectInputError(() => createIssuerSigner({ certDer: ca.certDer, privateKey: ca.keyPair.privateKey, keyType: "ec-p384" }), "keyType", /is ec-p256, not ec-p384/);
       await expectInputError(() => createIssuerSigner({ certDer: ca.certDer.subarray(0, 100), privateKey: ca.keyPair.privateKey }), "issuerCertificate", /malformed/);
     });
-    it("accepts the key as PKCS#8 bytes, and issueCertificate reuses a cached signer", async () => {
+    it("accepts the key as PKCS#8 bytes", async () => {
       const pkcs8 = await exportPkcs8(ca.keyPair.privateKey);
-      const der = await issueCertificate({ ...base(), issuerCertDer: ca.certDer, issuerPrivateKey: pkcs8 });
+      const der = await signCertificate({ ...base(), issuerCertDer: ca.certDer, issuerPrivateKey: pkcs8 });
       expect(verify(ca.certDer, der).stdout).toMatch(/OK/);
     });
   });
@@ -275,5 +279,18 @@ describe("createCaCertificate", () => {
     expect(c.authorityKeyId).toBe(c.subjectKeyId);
     expect(c.pathLen).toBe(1);
     expect(c.signatureAlgorithm.name).toBe("ecdsa-with-SHA384");
+  });
+});
+
+describe("a certificate never outlives its CA", () => {
+  it("refuses a notAfter after the CA's notAfter; accepts exactly the CA's notAfter", async () => {
+    const ca = await makeCa("ec-p256"); // valid for a year
+    const signer = createIssuerSigner({ certDer: ca.certDer, privateKey: ca.keyPair.privateKey });
+    const caNotAfter = signer.certificate.notAfter;
+    const spki = await exportSpki((await generateKeyPair("ec-p256")).publicKey);
+    const t = (notAfter: Date): CertificateTemplate => ({ subject: "CN=long.example", subjectPublicKeySpki: spki, serial: 5n, notBefore: validity.notBefore, notAfter, profile: "server", sans: ["DNS:long.example"] });
+    await expectInputError(() => signer.issue(t(new Date(caNotAfter.getTime() + 1000))), "notAfter", /outlive its CA/);
+    const der = signer.issue(t(caNotAfter));
+    expect(parseCertificateDer(der).notAfter.getTime()).toBe(caNotAfter.getTime());
   });
 });

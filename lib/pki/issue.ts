@@ -1,6 +1,6 @@
 import "./crypto";
 import nodeCrypto from "node:crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { bitString, explicit, integer, parseDer, seq, time } from "./der";
 import { buildDn, decodeName, type Dn, type DnFields } from "./dn";
 import {
@@ -13,7 +13,7 @@ import {
   keyUsageValue,
   subjectKeyIdentifierValue,
 } from "./extensions";
-import { checkSerial, sha256Hex } from "./fingerprint";
+import { checkSerial } from "./fingerprint";
 import { parseCertificateDer, type Certificate } from "./certificate";
 import { isEcKeyType, keyTypeOfKeyObject, keyTypeOfSpki, privateKeyMatchesSpki, toKeyObject, type KeyType, type PrivateKeyInput } from "./keys";
 import { OID } from "./oids";
@@ -171,7 +171,8 @@ function checkName(dn: Dn): Dn {
 
 function prepare(t: CertificateTemplate): Prepared {
   if (!t || typeof t !== "object") throw new InputError("certificate", "a certificate template is required");
-  const profile = typeof t.profile === "string" ? parseProfile(t.profile) : parseProfile(t.profile?.name);
+  // The signer is below every policy decision: the request layer decides who may ask for which profile.
+  const profile = parseProfile(typeof t.profile === "string" ? t.profile : t.profile?.name, "profile", { internal: true });
   const serial = checkSerial(t.serial, "serial");
   const [notBefore, notAfter] = checkValidity(t.notBefore, t.notAfter);
   const subject = isDn(t.subject) ? checkName(t.subject) : buildDn(t.subject as DnFields | string, "subject");
@@ -228,6 +229,12 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
     keyId,
     issue(template: CertificateTemplate): Uint8Array {
       const p = prepare(template);
+      // A certificate must not outlive its CA (RFC 5280 path validation would reject it
+      // after the CA expires anyway). The issuance pipeline caps notAfter at the CA's
+      // (lib/certificates/issue.ts); here, at the bottom, a longer request is refused.
+      if (p.notAfter.getTime() > cert.notAfter.getTime()) {
+        throw new InputError("notAfter", `notAfter ${p.notAfter.toISOString()} is after the CA's own notAfter ${cert.notAfter.toISOString()}; a certificate must not outlive its CA`);
+      }
       const tbs = buildTbs({
         serial: p.serial,
         scheme,
@@ -307,38 +314,11 @@ export interface IssueCertificateOptions extends CertificateTemplate {
 }
 
 /**
- * Signers cached by (issuer certificate, private key), so the one-shot API is as fast
- * as holding a signer. Keys given as objects are identified by identity, PKCS#8
- * bytes by their hash. Bounded: the oldest entry goes first.
+ * One-shot signing (DER): prepares a signer for this one certificate. Callers that sign
+ * repeatedly hold an IssuerSigner (createIssuerSigner); the server keeps one per issuer in
+ * lib/certificates/signers.ts, the only signer cache.
  */
-const signerCache = new Map<string, IssuerSigner>();
-const SIGNER_CACHE_MAX = 32;
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
-function keyIdentity(k: PrivateKeyInput): string {
-  if (k instanceof Uint8Array) return "b:" + sha256Hex(k);
-  let id = objectIds.get(k);
-  if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(k, id);
-  }
-  return "o:" + id;
-}
-
-export function signerFor(issuerCertDer: Uint8Array, issuerPrivateKey: PrivateKeyInput, issuerKeyType?: KeyType): IssuerSigner {
-  const cacheKey = `${sha256Hex(issuerCertDer)}|${keyIdentity(issuerPrivateKey)}|${issuerKeyType ?? ""}`;
-  let s = signerCache.get(cacheKey);
-  if (!s) {
-    s = createIssuerSigner({ certDer: issuerCertDer, privateKey: issuerPrivateKey, keyType: issuerKeyType });
-    if (signerCache.size >= SIGNER_CACHE_MAX) signerCache.delete(signerCache.keys().next().value as string);
-    signerCache.set(cacheKey, s);
-  }
-  return s;
-}
-
-/** One-shot issuance (DER). Uses a cached IssuerSigner; see createIssuerSigner for bulk use. */
-export async function issueCertificate(o: IssueCertificateOptions): Promise<Uint8Array> {
+export async function signCertificate(o: IssueCertificateOptions): Promise<Uint8Array> {
   if (!(o?.issuerCertDer instanceof Uint8Array)) throw new InputError("issuerCertificate", "the issuer certificate is required");
-  return signerFor(o.issuerCertDer, o.issuerPrivateKey, o.issuerKeyType).issue(o);
+  return createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.issuerPrivateKey, keyType: o.issuerKeyType }).issue(o);
 }

@@ -1,6 +1,6 @@
 import "./crypto";
 import nodeCrypto, { type KeyObject } from "node:crypto";
-import { InputError } from "./errors";
+import { InputError, shown } from "../errors";
 import { DerError, parseDer } from "./der";
 import { MAX_OBJECT_BYTES, pemDecodeOne } from "./pem";
 import { parseSpki, publicKeyObject, type ParsedSpki } from "./spki";
@@ -14,7 +14,7 @@ const OFFERED = KEY_TYPES.join(", ");
 
 export function parseKeyType(s: unknown, field = "keyType"): KeyType {
   if (typeof s === "string" && (KEY_TYPES as readonly string[]).includes(s)) return s as KeyType;
-  throw new InputError(field, `unknown key type ${JSON.stringify(s)}; expected one of ${OFFERED}`);
+  throw new InputError(field, `unknown key type ${shown(s)}; expected one of ${OFFERED}`);
 }
 
 const CURVE_OF: Record<string, KeyType> = { prime256v1: "ec-p256", secp384r1: "ec-p384" };

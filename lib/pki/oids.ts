@@ -61,6 +61,12 @@ export const OID = {
   timeStamping: "1.3.6.1.5.5.7.3.8",
   ocspSigning: "1.3.6.1.5.5.7.3.9",
   anyExtendedKeyUsage: "2.5.29.37.0",
+  /**
+   * Rootline's own arc: 2.25.<UUID 485f5a19-3640-440c-9b24-69a93471b51d as an integer>
+   * (ITU-T X.667: an OID anyone may mint without registration). `.1` marks the
+   * certificate of the bare-RN TLS repository; only the `repository` profile writes it.
+   */
+  rootlineRepository: "2.25.96199511312433026117000010931874411805.1",
 
   // PKCS#9 / CSR
   extensionRequest: "1.2.840.113549.1.9.14",

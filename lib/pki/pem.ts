@@ -1,4 +1,4 @@
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 
 /** Largest PEM/DER object Rootline accepts anywhere (a CSR or certificate is a few KiB). */
 export const MAX_OBJECT_BYTES = 64 * 1024;

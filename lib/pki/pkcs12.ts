@@ -1,6 +1,6 @@
 import forge from "node-forge";
 import nodeCrypto from "node:crypto";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { ctx, explicit, integer, octetString, oid, seq, set, tlv, tlvOf } from "./der";
 import { parseCertificateDer } from "./certificate";
 import { privateKeyMatchesSpki, toKeyObject } from "./keys";

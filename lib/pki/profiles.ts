@@ -1,4 +1,4 @@
-import { InputError } from "./errors";
+import { InputError, shown } from "../errors";
 import { isEcKeyType, type KeyType } from "./keys";
 import { OID } from "./oids";
 
@@ -34,6 +34,8 @@ export const EXT_KEY_USAGE_OIDS = {
   timeStamping: OID.timeStamping,
   OCSPSigning: OID.ocspSigning,
   anyExtendedKeyUsage: OID.anyExtendedKeyUsage,
+  /** The bare-RN repository's marker (oids.ts); devices require it of the repository. */
+  rootlineRepository: OID.rootlineRepository,
 } as const;
 export type ExtKeyUsageName = keyof typeof EXT_KEY_USAGE_OIDS;
 
@@ -47,6 +49,12 @@ export interface Profile {
   /** TLS servers are matched by SAN only (RFC 6125; browsers and Go ignore the CN). */
   requiresSan: boolean;
   allowsSan: boolean;
+  /**
+   * Issued only by Rootline itself, never from a request (parseProfile refuses it unless
+   * asked with `internal`): the repository profile's marker is what lets a device tell the
+   * repository apart from any other certificate of the same CA.
+   */
+  internal?: boolean;
 }
 
 const SERVER_KU = { ec: ["digitalSignature"], rsa: ["digitalSignature", "keyEncipherment"] } as const;
@@ -85,7 +93,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     description: "TLS certificate of the revocation repository (a server certificate subject to the revocation number)",
     isCa: false,
     keyUsage: SERVER_KU,
-    extKeyUsage: ["serverAuth"],
+    extKeyUsage: ["serverAuth", "rootlineRepository"],
+    internal: true,
     requiresSan: true,
     allowsSan: true,
   },
@@ -100,9 +109,16 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
 };
 
-export function parseProfile(s: unknown, field = "profile"): Profile {
-  if (typeof s === "string" && (PROFILE_NAMES as readonly string[]).includes(s)) return PROFILES[s as ProfileName];
-  throw new InputError(field, `unknown profile ${JSON.stringify(s)}; expected one of ${PROFILE_NAMES.join(", ")}`);
+/** Profiles a request may name; the internal ones are Rootline's own. */
+export const REQUESTABLE_PROFILE_NAMES: readonly ProfileName[] = PROFILE_NAMES.filter((n) => !PROFILES[n].internal);
+
+export function parseProfile(s: unknown, field = "profile", o: { internal?: boolean } = {}): Profile {
+  if (typeof s === "string" && (PROFILE_NAMES as readonly string[]).includes(s)) {
+    const p = PROFILES[s as ProfileName];
+    if (p.internal && !o.internal) throw new InputError(field, `the ${p.name} profile is issued by Rootline itself only; expected one of ${REQUESTABLE_PROFILE_NAMES.join(", ")}`);
+    return p;
+  }
+  throw new InputError(field, `unknown profile ${shown(s)}; expected one of ${(o.internal ? PROFILE_NAMES : REQUESTABLE_PROFILE_NAMES).join(", ")}`);
 }
 
 export function keyUsageFor(profile: Profile, keyType: KeyType): readonly KeyUsageName[] {

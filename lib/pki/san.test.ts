@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { encodeSans, formatIpBytes, formatSan, ipToBytes, parseSan, parseSans } from "./san";
 import { expectInputError } from "./testutil";
 

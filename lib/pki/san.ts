@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { ctxPrim, seq, tlv } from "./der";
 
 /**

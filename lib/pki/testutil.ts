@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect } from "vitest";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 import { createCaCertificate } from "./issue";
 import { x509 } from "./crypto";
 import { generateKeyPair, type KeyType } from "./keys";

@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
+import { issuerByName } from "../certificates/state";
 import { databaseChangeToken, db } from "../db";
-import { NotFoundError } from "../pki/errors";
 import { pemEncode } from "../pki/pem";
 import { signRevocationInfo, type RevocationInfoJson } from "../revocation/info";
 import { CRL_REFRESH_MS, currentCrl } from "../revocation/crlStore";
-import { PURPOSE } from "../secrets/rotate";
-import { unseal } from "../secrets/seal";
+import { unsealIssuerKey } from "../secrets/keys";
 import type { KeyType } from "../pki/keys";
 
 /**
@@ -47,8 +46,7 @@ const infoCache = new Map<string, { key: string; der: Uint8Array; json: Revocati
 async function signedInfo(issuerName: string) {
   // The one read on the hot path: id and RN. Reading the RN each time keeps publishing
   // immediate even when another process (CLI, sweep) moved it.
-  const row = await db().issuer.findUnique({ where: { name: issuerName }, select: { id: true, revocationNumber: true } });
-  if (!row) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+  const row = await issuerByName(db(), issuerName, { id: true, revocationNumber: true });
   const key = `${row.id}:${row.revocationNumber}`;
   const hit = infoCache.get(issuerName);
   if (hit?.key === key) return hit;
@@ -56,7 +54,7 @@ async function signedInfo(issuerName: string) {
   const signed = signRevocationInfo({
     issuerName,
     issuerCertDer: full.certificateDer,
-    privateKey: unseal(full.sealedKey, PURPOSE.issuerKey),
+    privateKey: unsealIssuerKey({ name: issuerName, sealedKey: full.sealedKey }),
     keyType: full.keyType as KeyType,
     revocationNumber: full.revocationNumber,
   });
@@ -84,8 +82,7 @@ export function revocationInfoDer(issuerName: string): Promise<RepositoryDocumen
 }
 
 export async function caCertificate(issuerName: string, format: "der" | "pem"): Promise<RepositoryDocument> {
-  const row = await db().issuer.findUnique({ where: { name: issuerName }, select: { certificateDer: true } });
-  if (!row) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+  const row = await issuerByName(db(), issuerName, { certificateDer: true });
   const etag = etagOf(Buffer.from(row.certificateDer).toString("base64") + format);
   return format === "pem"
     ? { body: Buffer.from(pemEncode("CERTIFICATE", row.certificateDer)), contentType: "application/x-pem-file", etag, cacheControl: "public, max-age=3600" }

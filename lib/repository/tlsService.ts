@@ -1,12 +1,12 @@
-import { SYSTEM, type Actor } from "../audit";
+import { SYSTEM, type Actor } from "../auth/actor";
 import { issueCertificate } from "../certificates/issue";
 import { requestWithGeneratedKey } from "../certificates/request";
+import { issuerByName } from "../certificates/state";
 import { db } from "../db";
-import { NotFoundError } from "../pki/errors";
+import { parseCertificateDer } from "../pki/certificate";
 import { renewGeneratedKey } from "../revocation/renewal";
 import { startTlsRepository, type TlsRepository } from "../revocation/tlsRepository";
-import { PURPOSE } from "../secrets/rotate";
-import { unseal } from "../secrets/seal";
+import { unsealCertificateKey } from "../secrets/keys";
 
 export const REPOSITORY_SUBJECT = "CN=rootline-repository";
 const RENEW_BEFORE_MS = 30 * 86_400_000;
@@ -25,8 +25,7 @@ export interface RepositoryCredential {
  * month before it expires. Its key is generated and sealed by Rootline.
  */
 export async function ensureRepositoryCredential(issuerName: string, hosts: string[], now = new Date()): Promise<RepositoryCredential> {
-  const issuer = await db().issuer.findUnique({ where: { name: issuerName }, select: { id: true, revocationNumber: true } });
-  if (!issuer) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+  const issuer = await issuerByName(db(), issuerName, { id: true, revocationNumber: true });
   const current = await db().certificate.findFirst({
     where: { issuerId: issuer.id, profile: "repository", status: "valid", sealedKey: { not: null } },
     orderBy: { serial: "desc" },
@@ -36,12 +35,18 @@ export async function ensureRepositoryCredential(issuerName: string, hosts: stri
   let id = current?.id;
   if (current && pending) {
     id = (await renewGeneratedKey(actor, { issuer: issuerName, serial: current.serial, now })).replacement.id;
-  } else if (!current || current.serial < issuer.revocationNumber || current.notAfter.getTime() - now.getTime() < RENEW_BEFORE_MS) {
-    const req = await requestWithGeneratedKey({ subject: REPOSITORY_SUBJECT, keyType: "ec-p256", profile: "repository", sans: hosts });
+  } else if (!current || current.serial < issuer.revocationNumber || current.notAfter.getTime() - now.getTime() < RENEW_BEFORE_MS || !hasRepositoryMarker(current.der)) {
+    const req = await requestWithGeneratedKey({ subject: REPOSITORY_SUBJECT, keyType: "ec-p256", profile: "repository", sans: hosts }, { internal: true });
     id = (await issueCertificate(actor, issuerName, req, { now })).id;
   }
-  const c = await db().certificate.findUniqueOrThrow({ where: { id }, select: { serial: true, der: true, sealedKey: true } });
-  return { serial: c.serial, certDer: c.der, keyPkcs8: unseal(c.sealedKey!, PURPOSE.certificateKey) };
+  const c = await db().certificate.findUniqueOrThrow({ where: { id }, select: { issuerId: true, serial: true, der: true, sealedKey: true } });
+  return { serial: c.serial, certDer: c.der, keyPkcs8: unsealCertificateKey({ ...c, sealedKey: c.sealedKey! }) };
+}
+
+/** Certificates issued before devices required the repository EKU lack it: replace them. */
+function hasRepositoryMarker(der: Uint8Array): boolean {
+  const eku = parseCertificateDer(der).extensions.find((e) => e.name === "extKeyUsage");
+  return !!eku && eku.name === "extKeyUsage" && eku.usages.includes("rootlineRepository");
 }
 
 /**

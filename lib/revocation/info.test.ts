@@ -1,7 +1,7 @@
 import nodeCrypto from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bitString, integer, octetString, oid, parseDer, seq, tlv, utf8String } from "../pki/der";
-import { InputError } from "../pki/errors";
+import { InputError } from "../errors";
 import { spkiSha256Hex, toKeyObject } from "../pki/keys";
 import { OID } from "../pki/oids";
 import { makeCa, issueLeaf, type TestCa } from "../device/testSupport";

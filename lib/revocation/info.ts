@@ -1,7 +1,7 @@
 import { parseCertificate, type Certificate } from "../pki/certificate";
 import { DerError } from "../pki/der";
-import { InputError } from "../pki/errors";
-import { signerFor } from "../pki/issue";
+import { InputError } from "../errors";
+import { createIssuerSigner } from "../pki/issue";
 import { spkiSha256Hex, type KeyType, type PrivateKeyInput } from "../pki/keys";
 import { signatureScheme, verifySignature } from "../pki/signature";
 import {
@@ -49,7 +49,7 @@ export function signRevocationInfo(o: SignRevocationInfoOptions): SignedRevocati
   const rnProblem = revocationNumberProblem(o.revocationNumber);
   if (rnProblem) throw new InputError("revocationNumber", rnProblem);
   // The signer checks that the certificate is a CA and that the private key is its key.
-  const signer = signerFor(o.issuerCertDer, o.privateKey, o.keyType);
+  const signer = createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.privateKey, keyType: o.keyType });
   const tbs = encodeRevocationInfo({
     issuerName: o.issuerName,
     issuerKeySha256: Buffer.from(spkiSha256Hex(signer.certificate.spki), "hex"),
@@ -118,12 +118,17 @@ function certificateOf(ca: Uint8Array | string | Certificate): Certificate {
  * (`wrong-issuer`), the algorithm the CA key requires and the signature
  * (`bad-signature`). A CA certificate that cannot be used throws InputError: that is
  * the caller's configuration, not the fetched data.
+ * With `expectedIssuerName` (the issuer the device asked about), a statement naming
+ * another issuer is `wrong-issuer`: a mirror must not answer for A with B's statement.
  */
-export function verifyRevocationInfo(input: RevocationInfoInput, caCert: Uint8Array | string | Certificate): VerifyRevocationInfoResult {
+export function verifyRevocationInfo(input: RevocationInfoInput, caCert: Uint8Array | string | Certificate, expectedIssuerName?: string): VerifyRevocationInfoResult {
   const ca = certificateOf(caCert);
   const parsed = parseRevocationInfo(input);
   if (!parsed.ok) return parsed;
   const { fields, tbs, algorithmDer, signature } = parsed.value;
+  if (expectedIssuerName !== undefined && fields.issuerName !== expectedIssuerName) {
+    return { ok: false, error: "wrong-issuer", detail: `the statement is for issuer "${fields.issuerName}", not "${expectedIssuerName}"` };
+  }
   const caKeyHash = spkiSha256Hex(ca.spki);
   const claimed = Buffer.from(fields.issuerKeySha256).toString("hex");
   if (claimed !== caKeyHash) return { ok: false, error: "wrong-issuer", detail: `signed for CA key ${claimed}, this CA's key is ${caKeyHash}` };

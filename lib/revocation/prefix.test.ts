@@ -30,6 +30,7 @@ describe("prefix revocation: the seed's FIG. 19 at the CA", () => {
   const CA = "fig19";
   const held: Record<string, Awaited<ReturnType<typeof issue>>> = {};
   let tokenB = "";
+  let tokenC = "";
 
   it("issues A, B, C, D with serials 1, 2, 3, 4 (the seed's 0..3 shifted by one: RFC 5280 serials are positive)", async () => {
     await createIssuer({ kind: "cli", name: "t", role: "administrator" }, { name: CA, keyType: "ec-p256", firstSerial: 1 });
@@ -56,6 +57,7 @@ describe("prefix revocation: the seed's FIG. 19 at the CA", () => {
     const crl = parseCrl((await currentCrl(CA)).der);
     expect(crl.entries.map((e) => [e.serial, e.reason])).toEqual([[3n, "keyCompromise"]]);
     tokenB = r.tokens.find((t) => t.serial === 2n)!.token;
+    tokenC = r.tokens.find((t) => t.serial === 3n)!.token;
   });
 
   it("refuses bad renewals without changing anything", async () => {
@@ -76,7 +78,7 @@ describe("prefix revocation: the seed's FIG. 19 at the CA", () => {
     expect(await db().certificate.count()).toBe(before);
   });
 
-  it("A renews by operator, B with its token, C with a signed request; then RN = 4", async () => {
+  it("A renews by operator, B with its token; C's compromised key cannot renew, C's token can; then RN = 4", async () => {
     const a = await renewCertificate(op, { issuer: CA, serial: 1n, csr: (await makeCsr("a.example")).pem, now: months(6) });
     expect(a.replacement.serial).toBe(5n);
     const b = await renewWithToken({ token: tokenB, csr: (await makeCsr("b.example")).pem, now: months(6) });
@@ -84,7 +86,14 @@ describe("prefix revocation: the seed's FIG. 19 at the CA", () => {
     expect((await revocationStatus(CA)).revocationNumber).toBe(0n);
     const cNew = await makeCsr("c.example");
     const proof = signWith(toKeyObject(new Uint8Array(await crypto.subtle.exportKey("pkcs8", held.c.keys.privateKey))), "ec-p256", cNew.der);
-    const c = await renewWithProof({ issuer: CA, certificate: pemEncode("CERTIFICATE", held.c.cert.der), signature: proof, csr: cNew.der, now: months(6) });
+    // C was revoked for keyCompromise: whoever holds its key may be the thief, so the key cannot authorize a replacement.
+    await expect(renewWithProof({ issuer: CA, certificate: pemEncode("CERTIFICATE", held.c.cert.der), signature: proof, csr: cNew.der, now: months(6) })).rejects.toMatchObject({
+      field: "signature",
+      status: 403,
+      message: expect.stringContaining("keyCompromise"),
+    });
+    expect((await revocationStatus(CA)).pending[0].awaiting).toEqual([3n]);
+    const c = await renewWithToken({ token: tokenC, csr: (await makeCsr("c.example")).pem, now: months(6) });
     expect(c.replacement.serial).toBe(7n);
     expect(c.completed).toHaveLength(1);
     const s = await revocationStatus(CA);

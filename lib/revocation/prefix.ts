@@ -1,10 +1,12 @@
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { hashSecret, newSecret } from "../auth/tokens";
+import { closePendingRenewals, issuerByName, markExcluded, markRevoked } from "../certificates/state";
 import { db, type Tx } from "../db";
-import { ConflictError, InputError, NotFoundError } from "../pki/errors";
-import { parseRevocationReason, type RevocationReason } from "../pki/reasons";
-import { affectedCertificates, awaitingRenewals } from "./affected";
+import { ConflictError, InputError, NotFoundError } from "../errors";
+import { parseRevokingReason, type RevocationReason } from "../pki/reasons";
+import { affectedCertificates, affectedSerials, awaitingRenewals, insertRenewalRequests, isAwaitingRenewals, type NewRenewalRequest } from "./affected";
 import { raiseRevocationNumber } from "./rn";
 
 export const ORDERS = ["renew-first", "raise-first"] as const;
@@ -15,10 +17,8 @@ export function parseOrder(s: unknown): (typeof ORDERS)[number] {
   throw new InputError("order", `order must be renew-first or raise-first, got "${String(s)}"`);
 }
 
-export async function loadIssuer(tx: Tx, name: string) {
-  const issuer = await tx.issuer.findUnique({ where: { name }, select: { id: true, name: true, revocationNumber: true, nextSerial: true } });
-  if (!issuer) throw new NotFoundError("issuer", `no issuer named "${name}"`);
-  return issuer;
+export function loadIssuer(tx: Tx, name: string) {
+  return issuerByName(tx, name, { id: true, name: true, revocationNumber: true, nextSerial: true });
 }
 
 async function loadTarget(tx: Tx, issuer: { id: string; name: string; revocationNumber: bigint }, serial: bigint) {
@@ -89,7 +89,7 @@ export async function openRevocation(
   issuer: { id: string; name: string; revocationNumber: bigint },
   o: { serial: bigint; reason: RevocationReason; order: RevocationOrder; exclude: Set<bigint>; deadline?: Date; now: Date; targetId?: string },
 ): Promise<StartedRevocation> {
-  const affected = await affectedCertificates(tx, issuer, o.serial, o.now);
+  const affected = await affectedSerials(tx, issuer, o.serial, o.now);
   for (const s of o.exclude) {
     if (!affected.some((c) => c.serial === s)) throw new InputError("exclude", `serial ${s} is not among the certificates this revocation affects (${affected.map((c) => c.serial).join(", ") || "none"})`);
   }
@@ -98,14 +98,16 @@ export async function openRevocation(
     data: { issuerId: issuer.id, serial: o.serial, reason: o.reason, order: o.order, deadline: o.deadline ?? null, createdBy: `${actor.kind}:${actor.name}`, createdAt: o.now },
   });
   const tokens: { serial: bigint; token: string }[] = [];
+  const requests: NewRenewalRequest[] = [];
   for (const c of affected) {
     if (alreadyPending.has(c.id)) continue; // an earlier pending revocation already asked this holder
     // A stopped server (cessation of operation) wants no replacement.
     const stopped = o.exclude.has(c.serial) || (c.id === o.targetId && o.reason === "cessationOfOperation");
     const token = stopped ? null : newSecret("rr_");
-    await tx.renewalRequest.create({ data: { revocationId: revocation.id, certificateId: c.id, serial: c.serial, status: stopped ? "excluded" : "pending", tokenHash: token ? hashSecret(token) : null } });
+    requests.push({ certificateId: c.id, serial: c.serial, status: stopped ? "excluded" : "pending", tokenHash: token ? hashSecret(token) : null });
     if (token) tokens.push({ serial: c.serial, token });
   }
+  await insertRenewalRequests(tx, revocation.id, requests); // one statement for any number
   await appendAudit(tx, actor, {
     action: "revocation.start",
     targetType: "revocation",
@@ -134,15 +136,14 @@ export async function openRevocation(
  */
 export async function startRevocation(actor: Actor, input: StartRevocation): Promise<StartedRevocation> {
   requirePermission(actor.role, "certificates:write");
-  const reason = parseRevocationReason(input.reason, "reason");
+  const reason = parseRevokingReason(input.reason, "reason");
   const order = parseOrder(input.order);
   const now = input.now ?? new Date();
   if (input.deadline && input.deadline <= now) throw new InputError("deadline", "the deadline must be in the future");
   return db().$transaction(async (tx) => {
     const issuer = await loadIssuer(tx, input.issuer);
     const target = await loadTarget(tx, issuer, input.serial);
-    await tx.certificate.update({ where: { id: target.id }, data: { status: "revoked", revokedAt: now, revocationReason: reason } });
-    await tx.issuer.update({ where: { id: issuer.id }, data: { crlStale: true } });
+    await markRevoked(tx, { id: target.id, issuerId: issuer.id }, reason, now);
     await appendAudit(tx, actor, { action: "certificate.revoke", targetType: "certificate", targetId: target.id, before: { status: target.status }, after: { status: "revoked", reason, serial: input.serial } });
     return openRevocation(tx, actor, issuer, { serial: input.serial, reason, order, exclude: new Set(input.exclude ?? []), deadline: input.deadline, now, targetId: target.id });
   });
@@ -157,26 +158,32 @@ export async function completeIfDone(tx: Tx, actor: Actor, issuerId: string, now
   const done: string[] = [];
   for (const r of pending) {
     if (done.includes(r.id)) continue;
-    if ((await awaitingRenewals(tx, issuerId, r.serial)).length > 0) continue;
+    if (await isAwaitingRenewals(tx, issuerId, r.serial)) continue;
     done.push(...(await finishRevocation(tx, actor, issuerId, r.serial, false, now)));
   }
   return done;
 }
 
-/** RN := S+1 and every pending revocation with serial <= S is complete. */
+/**
+ * RN := S+1 and every pending revocation with serial <= S is complete. Their renewal
+ * requests still pending close (forced, or the deadline passed): the tokens stop working.
+ */
 export async function finishRevocation(tx: Tx, actor: Actor, issuerId: string, serial: bigint, forced: boolean, now: Date, cause = `${forced ? "forced " : ""}completion of the revocation of serial ${serial}`): Promise<string[]> {
   await raiseRevocationNumber(tx, actor, issuerId, serial + 1n, cause, now);
   const covered = await tx.revocation.findMany({ where: { issuerId, status: "pending", serial: { lte: serial } }, select: { id: true, serial: true } });
   for (const r of covered) {
     await tx.revocation.update({ where: { id: r.id }, data: { status: "completed", completedAt: now, forced: forced && r.serial === serial } });
-    await appendAudit(tx, actor, { action: "revocation.complete", targetType: "revocation", targetId: r.id, after: { serial: r.serial, forced: forced && r.serial === serial } });
+    // A count, not the serials: a forced bulk revocation may abandon thousands (the rows keep them).
+    const closed = await closePendingRenewals(tx, r.id);
+    await appendAudit(tx, actor, { action: "revocation.complete", targetType: "revocation", targetId: r.id, after: { serial: r.serial, forced: forced && r.serial === serial, closed } });
   }
   return covered.map((r) => r.id);
 }
 
 /**
  * Moves the RN for a pending revocation. Without force, only when nothing is awaited;
- * with force, the holders still awaited become invalid for devices (they may still renew).
+ * with force, the holders still awaited become invalid for devices and their requests
+ * close (an operator issues them new certificates by hand).
  */
 export async function completeRevocation(actor: Actor, input: { issuer: string; serial: bigint; force?: boolean; now?: Date }) {
   requirePermission(actor.role, "certificates:write");
@@ -203,7 +210,7 @@ export async function excludeFromRevocation(actor: Actor, input: { issuer: strin
     const issuer = await loadIssuer(tx, input.issuer);
     const req = await tx.renewalRequest.findFirst({ where: { serial: input.serial, status: "pending", revocation: { issuerId: issuer.id, status: "pending" } } });
     if (!req) throw new NotFoundError("serial", `no renewal is awaited for serial ${input.serial}`);
-    await tx.renewalRequest.update({ where: { id: req.id }, data: { status: "excluded", tokenHash: null } });
+    await markExcluded(tx, req.id);
     await appendAudit(tx, actor, { action: "revocation.exclude", targetType: "revocation", targetId: req.revocationId, after: { serial: input.serial } });
     return { completed: await completeIfDone(tx, actor, issuer.id, now) };
   });

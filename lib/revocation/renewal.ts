@@ -1,40 +1,66 @@
-import type { Actor } from "../audit";
+import type { Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { hashSecret } from "../auth/tokens";
 import { issueCertificate } from "../certificates/issue";
 import { requestFromCsr, requestWithGeneratedKey, type SignRequest } from "../certificates/request";
+import { markRenewed, markSuperseded, type RenewalMethod } from "../certificates/state";
 import { db, type Tx } from "../db";
 import { parseCertificate } from "../pki/certificate";
-import { ConflictError, InputError, NotFoundError } from "../pki/errors";
+import { ConflictError, InputError, NotFoundError } from "../errors";
 import { signatureScheme, verifySignature } from "../pki/signature";
 import { parseCsr } from "../pki/csr";
+import { keyDistrusted } from "../pki/reasons";
 import { completeIfDone, loadIssuer } from "./prefix";
+
+export { RENEWAL_METHODS, type RenewalMethod } from "../certificates/state";
 
 /**
  * Issues the replacement for a certificate that has a pending renewal request, in one
  * transaction with marking the request done and, when it was the last one awaited,
  * moving the RN. The replacement keeps the subject, SANs and profile; the key must be new.
  */
-type OldCertificate = { profile: string; sans: string; subject: string; keyType: string };
+type OldCertificate = { profile: string; sans: string; subject: string; keyType: string; spkiSha256: string; revocationReason: string | null };
 
 /** The replacement's request from a holder's CSR: same profile and SANs as the old one. */
 const fromCsr = (csr: Uint8Array | string) => (old: OldCertificate) => requestFromCsr({ csr, profile: old.profile, sans: old.sans ? old.sans.split(", ") : undefined });
 
 /** For keys Rootline generated and holds: a new key of the same type, same identity. */
-const withNewKey = (old: OldCertificate) => requestWithGeneratedKey({ subject: old.subject, keyType: old.keyType, profile: old.profile, sans: old.sans ? old.sans.split(", ") : undefined });
+// `internal`: the old certificate's profile is one Rootline issued (e.g. the repository's own).
+const withNewKey = (old: OldCertificate) => requestWithGeneratedKey({ subject: old.subject, keyType: old.keyType, profile: old.profile, sans: old.sans ? old.sans.split(", ") : undefined }, { internal: true });
 
-async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigint, makeRequest: (old: OldCertificate) => Promise<SignRequest>, now: Date) {
+/**
+ * Why the old certificate's own key may not authenticate its renewal, or null when it may:
+ * it was revoked for a reason that distrusts its key or identity, or another certificate
+ * with the same key was (key reuse spreads a compromise). Other holders in the prefix
+ * keep proof of possession: their keys are not in doubt (SPEC 2.1).
+ */
+async function proofRefusal(tx: Tx, old: OldCertificate & { serial: bigint }): Promise<string | null> {
+  if (keyDistrusted(old.revocationReason)) return `serial ${old.serial} was revoked for ${old.revocationReason}`;
+  const sameKey = await tx.certificate.findMany({ where: { spkiSha256: old.spkiSha256, status: "revoked" }, select: { serial: true, revocationReason: true, issuer: { select: { name: true } } } });
+  const bad = sameKey.find((c) => keyDistrusted(c.revocationReason));
+  return bad ? `its key is also the key of serial ${bad.serial} of "${bad.issuer.name}", revoked for ${bad.revocationReason}` : null;
+}
+
+async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigint, makeRequest: (old: OldCertificate) => Promise<SignRequest>, now: Date, via: RenewalMethod) {
   const issuer = await loadIssuer(tx, issuerName);
   const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial } } });
   if (!old) throw new NotFoundError("serial", `issuer "${issuerName}" has no certificate with serial ${serial}`);
-  const request = await tx.renewalRequest.findFirst({ where: { certificateId: old.id, status: "pending" } });
+  const request = await tx.renewalRequest.findFirst({ where: { certificateId: old.id, status: "pending", revocation: { status: "pending" } }, include: { revocation: { select: { serial: true, deadline: true } } } });
   if (!request) throw new ConflictError("serial", `no renewal request is pending for serial ${serial}`);
+  // The deadline closes the request even before the sweep that forces the completion runs.
+  if (request.revocation.deadline && request.revocation.deadline <= now) {
+    throw new ConflictError("serial", `the deadline of the revocation of serial ${request.revocation.serial} passed (${request.revocation.deadline.toISOString()}); the renewal request is closed`);
+  }
+  if (via === "proof-of-possession") {
+    const why = await proofRefusal(tx, old);
+    if (why) throw new InputError("signature", `${why}: its key cannot authenticate a renewal; use the one-time renewal token or ask an operator`, 403);
+  }
   const req = await makeRequest(old);
   if (req.spkiSha256 === old.spkiSha256) throw new InputError("csr", "the CSR carries the same public key as the certificate being renewed; generate a new key pair");
   if (req.subject !== old.subject) throw new InputError("csr", `the CSR is for "${req.subject}", but the certificate being renewed is for "${old.subject}"`);
-  const replacement = await issueCertificate(actor, issuerName, req, { tx, replacesId: old.id, now });
-  if (old.status === "valid") await tx.certificate.update({ where: { id: old.id }, data: { status: "superseded" } });
-  await tx.renewalRequest.update({ where: { id: request.id }, data: { status: "renewed", replacementId: replacement.id, renewedAt: now, tokenHash: null } });
+  const replacement = await issueCertificate(actor, issuerName, req, { tx, replacesId: old.id, now, via });
+  await markSuperseded(tx, old.id);
+  await markRenewed(tx, request.id, replacement.id, via, now);
   const completed = await completeIfDone(tx, actor, issuer.id, now);
   return { replacement, completed };
 }
@@ -42,7 +68,7 @@ async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigin
 /** An operator renews by hand (UI, CLI, API) with a CSR from the holder. */
 export async function renewCertificate(actor: Actor, input: { issuer: string; serial: bigint; csr: Uint8Array | string; now?: Date }) {
   requirePermission(actor.role, "certificates:write");
-  return db().$transaction((tx) => renewInTx(tx, actor, input.issuer, input.serial, fromCsr(input.csr), input.now ?? new Date()));
+  return db().$transaction((tx) => renewInTx(tx, actor, input.issuer, input.serial, fromCsr(input.csr), input.now ?? new Date(), "operator"));
 }
 
 /** Renews a certificate whose private key Rootline generated (and so can replace). */
@@ -50,9 +76,11 @@ export async function renewGeneratedKey(actor: Actor, input: { issuer: string; s
   requirePermission(actor.role, "certificates:write");
   return db().$transaction(async (tx) => {
     const issuer = await loadIssuer(tx, input.issuer);
-    const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial: input.serial } }, select: { sealedKey: true } });
-    if (old && !old.sealedKey) throw new InputError("serial", `Rootline does not hold the key of serial ${input.serial}; renew it with the holder's CSR`);
-    return renewInTx(tx, actor, input.issuer, input.serial, withNewKey, input.now ?? new Date());
+    const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial: input.serial } }, select: { id: true, sealedKey: true } });
+    // A generated key purged after the holder took it (lib/secrets/purge.ts) was still Rootline's to replace.
+    const purged = old && !old.sealedKey && (await tx.auditEvent.count({ where: { targetType: "certificate", targetId: old.id, action: "certificate.key-purge" } })) > 0;
+    if (old && !old.sealedKey && !purged) throw new InputError("serial", `Rootline does not hold the key of serial ${input.serial}; renew it with the holder's CSR`);
+    return renewInTx(tx, actor, input.issuer, input.serial, withNewKey, input.now ?? new Date(), "generated-key");
   });
 }
 
@@ -62,19 +90,22 @@ const holder = (issuer: string, serial: bigint): Actor => ({ kind: "device", nam
 export async function renewWithToken(input: { token: string; csr: Uint8Array | string; issuer?: string; serial?: bigint; now?: Date }) {
   return db().$transaction(async (tx) => {
     const req = await tx.renewalRequest.findUnique({ where: { tokenHash: hashSecret(input.token) }, include: { revocation: { include: { issuer: { select: { name: true } } } } } });
+    // A closed request (its revocation completed, by force or at its deadline) has no token any more.
     if (!req || req.status !== "pending") throw new InputError("token", "invalid or already used renewal token", 401);
     const name = req.revocation.issuer.name;
     if ((input.issuer !== undefined && input.issuer !== name) || (input.serial !== undefined && input.serial !== req.serial)) {
       throw new InputError("token", "this renewal token belongs to another certificate", 401);
     }
-    return renewInTx(tx, holder(name, req.serial), name, req.serial, fromCsr(input.csr), input.now ?? new Date());
+    return renewInTx(tx, holder(name, req.serial), name, req.serial, fromCsr(input.csr), input.now ?? new Date(), "token");
   });
 }
 
 /**
  * The holder renews with a signed request: its current certificate, and a signature by
  * the current private key over the new CSR's DER. Proof of possession of the old key
- * authorizes the new one (the shape of ACME's and EST's re-enrolment).
+ * authorizes the new one (the shape of ACME's and EST's re-enrolment) — except for a key
+ * revoked for a reason that distrusts it (keyCompromise and the like, lib/pki/reasons.ts):
+ * the thief holds that key too, so this path answers 403 and leaves the request pending.
  */
 export async function renewWithProof(input: { issuer: string; certificate: Uint8Array | string; signature: Uint8Array; csr: Uint8Array | string; serial?: bigint; now?: Date }) {
   const cert = parseCertificate(input.certificate, "certificate");
@@ -88,12 +119,25 @@ export async function renewWithProof(input: { issuer: string; certificate: Uint8
     const issuer = await loadIssuer(tx, input.issuer);
     const stored = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial: cert.serial } }, select: { der: true } });
     if (!stored || !Buffer.from(stored.der).equals(Buffer.from(cert.der))) throw new InputError("certificate", `this certificate was not issued by "${issuer.name}"`, 401);
-    return renewInTx(tx, holder(issuer.name, cert.serial), issuer.name, cert.serial, fromCsr(parsed.der), input.now ?? new Date());
+    return renewInTx(tx, holder(issuer.name, cert.serial), issuer.name, cert.serial, fromCsr(parsed.der), input.now ?? new Date(), "proof-of-possession");
   });
 }
 
 /** What a holder may see about its own pending renewal (public: reveals only that one is due). */
 export async function pendingRenewal(issuerName: string, serial: bigint) {
-  const r = await db().renewalRequest.findFirst({ where: { serial, status: "pending", revocation: { issuer: { name: issuerName } } }, include: { revocation: { select: { serial: true, reason: true, order: true, deadline: true } } } });
-  return r ? { issuer: issuerName, serial, revocation: { serial: r.revocation.serial, reason: r.revocation.reason, order: r.revocation.order, deadline: r.revocation.deadline } } : null;
+  const r = await db().renewalRequest.findFirst({ where: { serial, status: "pending", revocation: { status: "pending", issuer: { name: issuerName } } }, include: { revocation: { select: { serial: true, reason: true, order: true, deadline: true } } } });
+  if (!r) {
+    await loadIssuer(db(), issuerName); // an unknown issuer is a 404, not "nothing pending"
+    return null;
+  }
+  return { issuer: issuerName, serial, revocation: { serial: r.revocation.serial, reason: r.revocation.reason, order: r.revocation.order, deadline: r.revocation.deadline } };
+}
+
+/** How each renewed request of the issuer's pending revocations was authenticated, by serial. */
+export async function renewalMethods(issuerName: string): Promise<Map<bigint, RenewalMethod>> {
+  const rows = await db().renewalRequest.findMany({
+    where: { status: "renewed", renewedVia: { not: null }, revocation: { status: "pending", issuer: { name: issuerName } } },
+    select: { serial: true, renewedVia: true },
+  });
+  return new Map(rows.map((r) => [r.serial, r.renewedVia as RenewalMethod]));
 }

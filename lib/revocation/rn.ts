@@ -1,4 +1,6 @@
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
+import { setRevocationNumber } from "../certificates/state";
 import type { Tx } from "../db";
 
 /**
@@ -10,9 +12,9 @@ import type { Tx } from "../db";
 export async function raiseRevocationNumber(tx: Tx, actor: Actor, issuerId: string, to: bigint, cause: string, now = new Date()): Promise<boolean> {
   const issuer = await tx.issuer.findUniqueOrThrow({ where: { id: issuerId }, select: { revocationNumber: true, name: true } });
   if (to <= issuer.revocationNumber) return false;
-  await tx.issuer.update({ where: { id: issuerId }, data: { revocationNumber: to, crlStale: true } });
-  await tx.certificate.updateMany({ where: { issuerId, serial: { lt: to }, status: "valid" }, data: { status: "revoked", revokedAt: now, revocationReason: "superseded" } });
+  // Summarised in the RN's single audit event (docs/AUDIT_EVENTS.md), not one per certificate.
+  const superseded = await setRevocationNumber(tx, issuerId, to, now);
   await tx.revocationNumberChange.create({ data: { issuerId, from: issuer.revocationNumber, to, cause, actor: `${actor.kind}:${actor.name}`, at: now } });
-  await appendAudit(tx, actor, { action: "revocation-number.change", targetType: "issuer", targetId: issuerId, before: { revocationNumber: issuer.revocationNumber }, after: { revocationNumber: to, cause } });
+  await appendAudit(tx, actor, { action: "revocation-number.change", targetType: "issuer", targetId: issuerId, before: { revocationNumber: issuer.revocationNumber }, after: { revocationNumber: to, cause, superseded } });
   return true;
 }

@@ -1,4 +1,4 @@
-import { SYSTEM, type Actor } from "../audit";
+import { SYSTEM, type Actor } from "../auth/actor";
 import { db } from "../db";
 import { addDays } from "../issuers/validity";
 import { completeIfDone, finishRevocation, openRevocation } from "./prefix";

@@ -1,3 +1,3 @@
-export { seal, unseal, sealedKeyId, SealError } from "./seal";
+export { seal, unseal, sealedKeyId, isCurrentSeal, SealError } from "./seal";
 export { masterKeys, parseMasterKey, masterKeyFile, MasterKeyError, resetMasterKeysForTests } from "./masterKey";
-export { PURPOSE } from "./rotate";
+export { PURPOSE, sealIssuerKey, unsealIssuerKey, sealCertificateKey, unsealCertificateKey } from "./keys";

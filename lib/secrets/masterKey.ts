@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { dataDir } from "../config";
+import { registerKeyHolder } from "./holders";
 
 /**
  * The master key seals every private key at rest (AES-256-GCM). It comes from
@@ -31,9 +32,17 @@ export function masterKeyFile(): string {
   return process.env.ROOTLINE_MASTER_KEY_FILE ?? path.join(dataDir(), "master.key");
 }
 
+/** Anyone who can read master.key can open every private key: say so when its mode allows that. */
+function warnIfLoose(file: string): void {
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077) console.warn(`rootline: warning: ${file} has mode ${mode.toString(8).padStart(4, "0")}; it should be 0600 (chmod 600 ${file})`);
+}
+
 function loadOrCreateFile(file: string): MasterKey {
   try {
-    return parseMasterKey(fs.readFileSync(file, "utf8"), file);
+    const key = parseMasterKey(fs.readFileSync(file, "utf8"), file);
+    warnIfLoose(file);
+    return key;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -56,10 +65,14 @@ export function masterKeys(): { current: MasterKey; previous?: MasterKey } {
   const prevEnv = process.env.ROOTLINE_PREVIOUS_MASTER_KEY;
   const previous = prevEnv ? parseMasterKey(prevEnv, "ROOTLINE_PREVIOUS_MASTER_KEY") : undefined;
   cached = { current, previous };
+  registerKeyHolder();
   return cached;
 }
 
-/** Tests and key rotation change the environment; forget the loaded keys. */
-export function resetMasterKeysForTests(): void {
+/** Forget the loaded keys: the next use reads the environment and the key file again. */
+export function reloadMasterKeys(): void {
   cached = undefined;
 }
+
+/** Tests change the environment; forget the loaded keys. */
+export const resetMasterKeysForTests = reloadMasterKeys;

@@ -6,7 +6,8 @@ import { exportCertificate } from "../certificates/export";
 import { requestWithGeneratedKey } from "../certificates/request";
 import { db } from "../db";
 import { createIssuer } from "../issuers/service";
-import { resetMasterKeysForTests } from "./masterKey";
+import { PURPOSE, unsealIssuerKey } from "./keys";
+import { masterKeys, resetMasterKeysForTests } from "./masterKey";
 import { rotateMasterKey } from "./rotate";
 
 const admin = { kind: "cli", name: "t", role: "administrator" } as const;
@@ -26,8 +27,8 @@ describe("master key rotation", () => {
     process.env.ROOTLINE_PREVIOUS_MASTER_KEY = original;
     process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("base64");
     resetMasterKeysForTests();
-    expect(await rotateMasterKey(admin)).toEqual({ issuers: 1, certificates: 1 });
-    expect(await rotateMasterKey(admin)).toEqual({ issuers: 0, certificates: 0 }); // idempotent
+    expect(await rotateMasterKey(admin)).toEqual({ issuers: 1, certificates: 1, checkpoints: 0 });
+    expect(await rotateMasterKey(admin)).toEqual({ issuers: 0, certificates: 0, checkpoints: 0 }); // idempotent
 
     // The old key is gone: everything still opens.
     delete process.env.ROOTLINE_PREVIOUS_MASTER_KEY;
@@ -37,6 +38,37 @@ describe("master key rotation", () => {
     const again = await issueCertificate(admin, "rot-ca", await requestWithGeneratedKey({ subject: { CN: "k2.example" }, keyType: "ec-p256" }));
     expect(again.serial).toBe(2n);
     expect((await exportCertificate(admin, cert.id, "key")).body.length).toBeGreaterThan(100);
+    // The audit anchor was re-MACed under the new key: the log verifies without the old one.
     expect(await verifyAuditLog(db())).toMatchObject({ ok: true });
+  });
+
+  it("re-seals version-1 blobs (purpose-only) into the row-bound format under the same key", async () => {
+    await createIssuer(admin, { name: "v1-ca", keyType: "ec-p256" });
+    const row = await db().issuer.findUniqueOrThrow({ where: { name: "v1-ca" } });
+    const key = masterKeys().current;
+    const pkcs8 = unsealIssuerKey(row);
+    const iv = crypto.randomBytes(12);
+    const c = crypto.createCipheriv("aes-256-gcm", key.key, iv);
+    c.setAAD(Buffer.from(PURPOSE.issuerKey));
+    const ct = Buffer.concat([c.update(pkcs8), c.final()]);
+    await db().issuer.update({ where: { id: row.id }, data: { sealedKey: new Uint8Array(Buffer.concat([Buffer.from([1]), key.id, iv, c.getAuthTag(), ct])) } });
+    expect(await rotateMasterKey(admin)).toMatchObject({ issuers: 1 });
+    const after = await db().issuer.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.sealedKey[0]).toBe(2);
+    expect(unsealIssuerKey(after).equals(pkcs8)).toBe(true);
+  });
+
+  it("a sealed key copied from one issuer row to another does not open there", async () => {
+    await createIssuer(admin, { name: "copy-a", keyType: "ec-p256" });
+    await createIssuer(admin, { name: "copy-b", keyType: "ec-p256" });
+    const a = await db().issuer.findUniqueOrThrow({ where: { name: "copy-a" } });
+    await db().issuer.update({ where: { name: "copy-b" }, data: { sealedKey: a.sealedKey } });
+    await expect(issueCertificate(admin, "copy-b", await requestWithGeneratedKey({ subject: { CN: "x.example" }, keyType: "ec-p256" }))).rejects.toThrow(/another row/);
+    // Same for certificate keys: (issuer, serial) is bound in.
+    const one = await issueCertificate(admin, "copy-a", await requestWithGeneratedKey({ subject: { CN: "one.example" }, keyType: "ec-p256" }));
+    const two = await issueCertificate(admin, "copy-a", await requestWithGeneratedKey({ subject: { CN: "two.example" }, keyType: "ec-p256" }));
+    const sealed = (await db().certificate.findUniqueOrThrow({ where: { id: one.id } })).sealedKey!;
+    await db().certificate.update({ where: { id: two.id }, data: { sealedKey: sealed } });
+    await expect(exportCertificate(admin, two.id, "key")).rejects.toThrow(/another row/);
   });
 });

@@ -1,35 +1,48 @@
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
+import { remacAnchors } from "../audit/anchor";
 import { db } from "../db";
+import { ConflictError } from "../errors";
+import { otherKeyHolders } from "./holders";
+import { PURPOSE, sealCertificateKey, sealIssuerKey, unsealCertificateKey, unsealIssuerKey } from "./keys";
 import { masterKeys } from "./masterKey";
-import { seal, sealedKeyId, unseal } from "./seal";
+import { isCurrentSeal } from "./seal";
 
-export const PURPOSE = {
-  issuerKey: "rootline:issuer-private-key",
-  certificateKey: "rootline:certificate-private-key",
-} as const;
+export { PURPOSE };
 
 /**
- * Re-seals every private key under the current master key, in one transaction:
- * either every blob moves to the new key or none does. Blobs already under the
- * current key are left alone, so an interrupted rotation can simply be run again.
+ * Re-seals every private key under the current master key (and in the current,
+ * row-bound format), and re-MACs the audit anchor and checkpoints, in one transaction:
+ * everything moves to the new key or nothing does. Blobs already current are left
+ * alone, so an interrupted rotation can simply be run again.
+ *
+ * Refused while another process holds the master key (./holders.ts): it would go on
+ * with the old one. Should one start anyway, its first write fails, because the audit
+ * anchor is then MACed with a key it does not have (lib/audit/anchor.ts).
  */
-export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; certificates: number }> {
+export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; certificates: number; checkpoints: number }> {
+  const others = otherKeyHolders();
+  if (others.length) {
+    const list = others.map((p) => `pid ${p.pid}${p.argv.length ? ` (${p.argv.join(" ")})` : ""}`).join(", ");
+    throw new ConflictError("master-key", `other Rootline processes are running with the master key loaded: ${list}. Stop them, rotate, then start them with the new key`);
+  }
   const current = masterKeys().current;
   return db().$transaction(async (tx) => {
     let issuers = 0;
     let certificates = 0;
-    for (const i of await tx.issuer.findMany({ select: { id: true, sealedKey: true } })) {
-      if (sealedKeyId(i.sealedKey).equals(current.id)) continue;
-      await tx.issuer.update({ where: { id: i.id }, data: { sealedKey: seal(unseal(i.sealedKey, PURPOSE.issuerKey), PURPOSE.issuerKey) } });
+    for (const i of await tx.issuer.findMany({ select: { id: true, name: true, sealedKey: true } })) {
+      if (isCurrentSeal(i.sealedKey)) continue;
+      await tx.issuer.update({ where: { id: i.id }, data: { sealedKey: sealIssuerKey(unsealIssuerKey(i), i) } });
       issuers++;
     }
-    const certs = await tx.certificate.findMany({ where: { sealedKey: { not: null } }, select: { id: true, sealedKey: true } });
+    const certs = await tx.certificate.findMany({ where: { sealedKey: { not: null } }, select: { id: true, issuerId: true, serial: true, sealedKey: true } });
     for (const c of certs) {
-      if (!c.sealedKey || sealedKeyId(c.sealedKey).equals(current.id)) continue;
-      await tx.certificate.update({ where: { id: c.id }, data: { sealedKey: seal(unseal(c.sealedKey, PURPOSE.certificateKey), PURPOSE.certificateKey) } });
+      if (!c.sealedKey || isCurrentSeal(c.sealedKey)) continue;
+      await tx.certificate.update({ where: { id: c.id }, data: { sealedKey: sealCertificateKey(unsealCertificateKey({ ...c, sealedKey: c.sealedKey }), c) } });
       certificates++;
     }
-    await appendAudit(tx, actor, { action: "master-key.rotate", targetType: "master-key", targetId: current.id.toString("hex"), after: { issuers, certificates } });
-    return { issuers, certificates };
+    const { checkpoints } = await remacAnchors(tx);
+    await appendAudit(tx, actor, { action: "master-key.rotate", targetType: "master-key", targetId: current.id.toString("hex"), after: { issuers, certificates, checkpoints } });
+    return { issuers, certificates, checkpoints };
   });
 }

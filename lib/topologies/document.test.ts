@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTopology, planUpdate } from "../rotation";
-import { canonicalDocument, describeError, documentToJson, exportFilename, parseDocument, parseDocumentText, summarize } from "./document";
+import { canonicalDocument, describeError, documentToJson, exportFilename, MAX_DOCUMENT_BYTES, parseDocument, parseDocumentText, summarize, utf8Length } from "./document";
 import { fig46, generateFleet } from "./samples";
 
 describe("parseDocument (structure)", () => {
@@ -93,4 +93,17 @@ describe("samples", () => {
 it("export file names are safe", () => {
   expect(exportFilename("Plant A / line 2")).toBe("Plant-A-line-2.topology.json");
   expect(exportFilename("ü")).toBe("topology.topology.json");
+});
+
+describe("the size limit is in bytes, as the request body is measured", () => {
+  it("refuses a paste that is short in characters but over the limit in UTF-8 bytes", () => {
+    const text = "é".repeat(MAX_DOCUMENT_BYTES / 2 + 1); // fewer characters than the limit, more bytes
+    const r = parseDocumentText(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0].message).toBe(`the topology is too large (${(MAX_DOCUMENT_BYTES + 2).toLocaleString("en")} bytes; at most ${MAX_DOCUMENT_BYTES.toLocaleString("en")})`);
+  });
+
+  it.each(["", "plain", "é", "€uro", "😀 pair", "\ud800 lone", "x\ud800", "\udc00\ud800é", "mixed é€😀".repeat(50)])("utf8Length(%j) equals Buffer.byteLength", (t) => {
+    expect(utf8Length(t)).toBe(Buffer.byteLength(t, "utf8"));
+  });
 });

@@ -40,10 +40,32 @@ export interface TopologyDocument {
 export const EMPTY_DOCUMENT: TopologyDocument = Object.freeze({ nodes: [], links: [] }) as TopologyDocument;
 
 /**
- * Below the server-action body limit (next.config.js: 1 MB), so a too-large import gets this
- * message instead of a transport error. A 1,000-node topology is about 150 kB.
+ * In UTF-8 bytes, as the request body is measured: below the server-action body limit
+ * (next.config.js: 1 MB, 1,048,576 bytes), so a too-large import that reaches the server
+ * gets this message instead of a transport error; the import form checks the same limit
+ * before sending, for what the body limit would refuse. A 1,000-node topology is about 150 kB.
  */
-export const MAX_DOCUMENT_CHARS = 900_000;
+export const MAX_DOCUMENT_BYTES = 900_000;
+
+/** UTF-8 length without encoding the text (pastes can be megabytes). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** The field error for a document of `bytes` bytes, or null when it is small enough. */
+export function documentSizeError(bytes: number): string | null {
+  return bytes > MAX_DOCUMENT_BYTES ? `the topology is too large (${bytes.toLocaleString("en")} bytes; at most ${MAX_DOCUMENT_BYTES.toLocaleString("en")})` : null;
+}
 
 export type StructureResult = { ok: true; document: TopologyDocument } | { ok: false; errors: TopologyError[] };
 
@@ -111,8 +133,8 @@ export function validateDocument(doc: TopologyDocument): { ok: true; topology: T
 
 /** Parses pasted or uploaded JSON text; `errors` carry paths, node ids and link indices. */
 export function parseDocumentText(text: string): StructureResult {
-  if (text.length > MAX_DOCUMENT_CHARS)
-    return { ok: false, errors: [{ path: "", message: `the topology is too large (${text.length.toLocaleString("en")} characters; at most ${MAX_DOCUMENT_CHARS.toLocaleString("en")})` }] };
+  const tooLarge = documentSizeError(utf8Length(text));
+  if (tooLarge) return { ok: false, errors: [{ path: "", message: tooLarge }] };
   const trimmed = text.replace(/^\uFEFF/, "").trim();
   if (trimmed === "") return { ok: false, errors: [{ path: "", message: "the topology is empty: paste JSON or choose a file" }] };
   let json: unknown;

@@ -5,10 +5,11 @@
  */
 import crypto from "node:crypto";
 import { z } from "zod";
-import { appendAudit, type Actor } from "../audit";
+import { appendAudit } from "../audit";
+import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { db } from "../db";
-import { ConflictError, InputError, NotFoundError } from "../pki/errors";
+import { ConflictError, InputError, NotFoundError } from "../errors";
 import type { TopologyError } from "../rotation";
 import { parseOrThrow } from "../validation";
 import {

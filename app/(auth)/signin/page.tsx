@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { userCount } from "@/lib/auth";
+import { safeNextPath, userCount } from "@/lib/auth";
 import { AuthShell } from "@/components/AuthShell";
 import { currentUser } from "@/app/_lib/session";
 import { SignInForm } from "./SignInForm";
@@ -9,11 +9,11 @@ export const dynamic = "force-dynamic";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   if ((await userCount()) === 0) redirect("/setup");
-  if (await currentUser()) redirect("/");
   const { next } = await searchParams;
+  if (await currentUser()) redirect(safeNextPath(next));
   return (
     <AuthShell title="Sign in to Rootline" subtitle="Certificate authority console">
-      <SignInForm next={next ?? "/"} />
+      <SignInForm next={safeNextPath(next)} />
     </AuthShell>
   );
 }

@@ -17,17 +17,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const qs = (b: number) => new URLSearchParams({ ...(sp.action ? { action: sp.action } : {}), ...(sp.actor ? { actor: sp.actor } : {}), before: String(b) }).toString();
   return (
     <>
-      <PageHeader title="Audit log" subtitle="Every change, append-only, each entry chained to the one before by a SHA-256 hash." />
+      <PageHeader title="Audit log" subtitle="Every change, append-only, each entry chained to the one before by a SHA-256 hash; the head is anchored with a MAC under the master key." />
       <div className="mb-4">
         {!verdict ? (
           <Alert kind="info">
-            Every entry is chained to the one before by a SHA-256 hash.{" "}
+            Every entry is chained to the one before by a SHA-256 hash, and the head and every 1000th entry carry a MAC under the master key, so removed, truncated and rewritten entries show.{" "}
             <Link className="font-medium underline" href="/audit?verify=1">Verify the whole chain</Link> (also: <code>rootline audit verify</code>).
           </Alert>
         ) : verdict.ok ? (
-          <Alert kind="success">Chain intact: {verdict.count.toLocaleString("en")} entries verified; head <code className="font-mono text-xs">{verdict.head.slice(0, 16)}…</code></Alert>
+          <Alert kind="success">
+            Chain intact: {verdict.count.toLocaleString("en")} entries verified, no gaps; head #{verdict.anchored} <code className="font-mono text-xs">{verdict.head.slice(0, 16)}…</code> matches its MACed anchor
+            {verdict.checkpoints > 0 && <>, {verdict.checkpoints.toLocaleString("en")} checkpoints verified</>}.
+          </Alert>
         ) : (
-          <Alert>Chain broken at entry #{verdict.seq}: {verdict.problem}</Alert>
+          <Alert>Audit log broken at entry #{verdict.seq}: {verdict.problem}</Alert>
         )}
       </div>
       <form className="mb-4 flex flex-wrap items-end gap-3 text-sm">

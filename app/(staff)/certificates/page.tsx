@@ -2,7 +2,7 @@ import Link from "next/link";
 import { can } from "@/lib/auth";
 import { listCertificates, SORTS, STATUSES } from "@/lib/certificates";
 import { listIssuers } from "@/lib/issuers/service";
-import { InputError } from "@/lib/pki/errors";
+import { InputError } from "@/lib/errors";
 import { ButtonLink } from "@/components/ui/Button";
 import { Alert, PageHeader } from "@/components/ui/Card";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/Table";
@@ -20,16 +20,16 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
   const filter = {
     q: sp.q || undefined,
     issuer: sp.issuer || undefined,
-    status: (sp.status || undefined) as never,
+    status: sp.status || undefined,
     expiringWithinDays: sp.expiring || undefined,
-    sort: (sp.sort || undefined) as never,
-    dir: (sp.dir || undefined) as never,
+    sort: sp.sort || undefined,
+    dir: sp.dir || undefined,
     page: sp.page || undefined,
   };
   let result: Awaited<ReturnType<typeof listCertificates>> | null = null;
   let error: string | null = null;
   try {
-    result = await listCertificates(filter as never);
+    result = await listCertificates(filter);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     error = `${e.field}: ${e.message}`;

@@ -29,6 +29,7 @@ export async function importIssuerAction(_prev: FormState, form: FormData): Prom
       privateKey: await textOrFile(form, "privateKey", "privateKeyFile", "privateKey"),
       certValidityDays: str(form, "certValidityDays") || undefined,
       firstSerial: str(form, "firstSerial") || undefined,
+      rollover: str(form, "rollover") === "on",
     });
     return issuerPage(issuer.name);
   });

@@ -4,8 +4,9 @@ import { listIssuers } from "@/lib/issuers/service";
 import { currentCrl } from "@/lib/revocation/crlStore";
 import { certificatesBySerial, pendingRevocationAuthors, pendingRevocationCounts } from "@/lib/revocation/queries";
 import { revocationHistory, revocationStatus } from "@/lib/revocation/status";
+import { renewalMethods } from "@/lib/revocation/renewal";
 import { Alert, Badge, Card, PageHeader } from "@/components/ui/Card";
-import { PendingRevocation } from "@/components/revocation/PendingRevocation";
+import { PendingRevocation } from "./PendingRevocation";
 import { RnHistory } from "@/components/revocation/RnHistory";
 import { requireUser } from "@/app/_lib/session";
 import { dashboardUrl, noticeText } from "./urls";
@@ -35,6 +36,7 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
   const serials = status.pending.flatMap((p) => [...p.awaiting, ...p.renewed, ...p.excluded]);
   const certs = await certificatesBySerial(selected, serials);
   const authors = await pendingRevocationAuthors(selected);
+  const methods = await renewalMethods(selected);
   const notice = sp.issuer === selected ? noticeText(sp) : null;
   const canWrite = can(me.role, "certificates:write");
   const repo = `/api/repository/${encodeURIComponent(selected)}`;
@@ -94,7 +96,7 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
         ) : (
           // Newest first: the latest revocation is the one the operator just opened.
           [...status.pending].reverse().map((p) => (
-            <PendingRevocation key={p.serial.toString()} issuer={selected} rn={status.revocationNumber} p={p} certs={certs} createdBy={authors.get(p.serial)} canWrite={canWrite} now={now} />
+            <PendingRevocation key={p.serial.toString()} issuer={selected} rn={status.revocationNumber} p={p} certs={certs} methods={methods} createdBy={authors.get(p.serial)} canWrite={canWrite} now={now} />
           ))
         )}
       </div>

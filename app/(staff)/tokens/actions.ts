@@ -7,7 +7,7 @@ import { formError, str, type FormState } from "@/app/_lib/actions";
 export async function createTokenAction(_prev: FormState<{ token: string }>, form: FormData): Promise<FormState<{ token: string }>> {
   const me = await requireUser("tokens:manage");
   try {
-    const { token, info } = await createApiToken(actorOf(me), { name: str(form, "name"), role: str(form, "role") });
+    const { token, info } = await createApiToken(actorOf(me), { name: str(form, "name"), role: str(form, "role"), ttlDays: str(form, "ttlDays") });
     revalidatePath("/tokens");
     return { status: "ok", message: `token "${info.name}" created; copy it now, it is not shown again`, data: { token } };
   } catch (err) {

@@ -7,24 +7,29 @@ import { revokeTokenAction } from "./actions";
 
 export const metadata = { title: "API tokens" };
 
+function day(d: Date): string {
+  return d.toISOString().replace("T", " ").slice(0, 16);
+}
+
 export default async function TokensPage() {
   await requireUser("tokens:manage");
   const tokens = await listApiTokens();
   return (
     <>
-      <PageHeader title="API tokens" subtitle={<>Bearer tokens for the automation API under <code>/api/v1/</code> (see docs/API.md). Only a hash is stored.</>} />
+      <PageHeader title="API tokens" subtitle={<>Bearer tokens for the automation API under <code>/api/v1/</code> (see docs/API.md). Only a hash is stored. Disabling a token's owner revokes it.</>} />
       <Table>
-        <thead><tr><Th>Name</Th><Th>Prefix</Th><Th>Role</Th><Th>Created by</Th><Th>Last used</Th><Th>Status</Th><Th /></tr></thead>
+        <thead><tr><Th>Name</Th><Th>Prefix</Th><Th>Role</Th><Th>Owner</Th><Th>Last used</Th><Th>Expires</Th><Th>Status</Th><Th /></tr></thead>
         <tbody className="divide-y divide-slate-100">
-          {tokens.length === 0 && <EmptyRow cols={7}>No API tokens yet.</EmptyRow>}
+          {tokens.length === 0 && <EmptyRow cols={8}>No API tokens yet.</EmptyRow>}
           {tokens.map((t) => (
             <tr key={t.id}>
               <Td className="font-medium">{t.name}</Td>
               <Td className="font-mono text-xs">{t.prefix}…</Td>
               <Td>{t.role}</Td>
               <Td>{t.createdBy}</Td>
-              <Td>{t.lastUsedAt ? t.lastUsedAt.toISOString().replace("T", " ").slice(0, 16) : "never"}</Td>
-              <Td>{t.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}</Td>
+              <Td>{t.lastUsedAt ? day(t.lastUsedAt) : "never"}</Td>
+              <Td>{t.expiresAt ? day(t.expiresAt) : "never"}</Td>
+              <Td><Badge tone={t.status === "revoked" ? "red" : t.status === "expired" ? "amber" : "green"}>{t.status}</Badge></Td>
               <Td className="text-right">
                 {!t.revokedAt && (
                   <form action={revokeTokenAction}>

@@ -3,9 +3,9 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { isRedirectError } from "next/dist/client/components/redirect-error";
 import { ForbiddenError } from "@/lib/auth";
-import { InputError } from "@/lib/pki/errors";
+import { InputError } from "@/lib/errors";
 import { createTopology, deleteTopology, importTopology, renameTopology, saveTopologyDocument } from "@/lib/topologies";
-import { MAX_DOCUMENT_CHARS } from "@/lib/topologies/document";
+import { documentSizeError } from "@/lib/topologies/document";
 import { fig46 } from "@/lib/topologies/samples";
 import type { TopologyError } from "@/lib/rotation";
 import { actorOf, requireUser } from "@/app/_lib/session";
@@ -27,7 +27,8 @@ export async function createTopologyAction(_prev: FormState, form: FormData): Pr
 async function documentText(form: FormData): Promise<string> {
   const file = form.get("documentFile");
   if (file instanceof File && file.size > 0) {
-    if (file.size > MAX_DOCUMENT_CHARS) throw new InputError("document", `the file is too large (${file.size.toLocaleString("en")} bytes; at most ${MAX_DOCUMENT_CHARS.toLocaleString("en")})`, 413);
+    const tooLarge = documentSizeError(file.size);
+    if (tooLarge) throw new InputError("document", tooLarge, 413);
     return file.text();
   }
   return str(form, "document");

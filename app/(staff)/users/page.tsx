@@ -12,7 +12,7 @@ export default async function UsersPage() {
   const users = await listUsers();
   return (
     <>
-      <PageHeader title="Users" subtitle="Staff accounts and their roles." />
+      <PageHeader title="Users" subtitle="Staff accounts and their roles. Disabling an account ends its sessions and revokes the API tokens it owns." />
       <Table>
         <thead><tr><Th>Email</Th><Th>Name</Th><Th>Role</Th><Th>Created</Th><Th>Status</Th><Th /></tr></thead>
         <tbody className="divide-y divide-slate-100">

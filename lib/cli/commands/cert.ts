@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option("--san <san>", "subject alternative name DNS:name or IP:address (repeatable)", collect)
     .action(async (o: { issuer: string; csr: string; profile: string; san?: string[] }) => {
       const { issueCertificate, requestFromCsr } = await import("../../certificates");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const { pemEncode } = await import("../../pki/pem");
       const req = await requestFromCsr({ csr: new Uint8Array(readFileArg(o.csr, "csr")), profile: o.profile, sans: o.san });
       const c = await issueCertificate(cliActor(), o.issuer, req);
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       await getIssuerByName(o.issuer);
       const rows = [];
       for (let page = 1; ; page++) {
-        const r = await listCertificates({ issuer: o.issuer, status: o.status as never, sort: "serial", dir: "asc", page, pageSize: 500 });
+        const r = await listCertificates({ issuer: o.issuer, status: o.status, sort: "serial", dir: "asc", page, pageSize: 500 });
         rows.push(...r.rows);
         if (page >= r.pages) break;
       }

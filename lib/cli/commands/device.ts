@@ -3,7 +3,7 @@ import { CliExit } from "../io";
 
 /**
  * `rootline device …`: a reference device (the seed's "terminal"), for testing fleets
- * and for firmware writers to compare against. The logic lives in lib/device/commands.ts.
+ * and for firmware writers to compare against. The logic lives in deviceRun.ts beside it.
  * Exit codes: 0 ok, 1 rejected, 2 bad input/usage, 3 unreachable (nothing changed).
  */
 
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .requiredOption("--state <file>", "device state file (created if missing)")
     .option("--issuer <name>", "the CA's issuer name in Rootline (pins it for --bare fetches)")
     .action(async (o: { ca: string; state: string; issuer?: string }) => {
-      const { deviceTrust } = await import("../../device/commands");
+      const { deviceTrust } = await import("./deviceRun");
       emit(await deviceTrust(o));
     });
 
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option("--bare", "second form: the bare RN over TLS (https only), authenticated by the repository's certificate")
     .option("--timeout <ms>", "give up after this many milliseconds (default 10000)")
     .action(async (o: { repository: string; issuer: string; state: string; bare?: boolean; timeout?: string }) => {
-      const { deviceFetch } = await import("../../device/commands");
+      const { deviceFetch } = await import("./deviceRun");
       emit(await deviceFetch(o));
     });
 
@@ -50,7 +50,7 @@ export function register(program: Command): void {
     .requiredOption("--state <file>", "device state file")
     .option("--timeout <ms>", "give up after this many milliseconds (default 10000)")
     .action(async (o: { host: string; port: string; state: string; timeout?: string }) => {
-      const { deviceCheck } = await import("../../device/commands");
+      const { deviceCheck } = await import("./deviceRun");
       emit(await deviceCheck(o));
     });
 }

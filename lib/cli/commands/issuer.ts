@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option("--first-serial <n>", "first serial to issue (default 1)")
     .action(async (o: { name: string; key: string; subject?: string; validityDays?: string; certValidityDays?: string; firstSerial?: string }) => {
       const { createIssuer } = await import("../../issuers/service");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const i = await createIssuer(cliActor(), { name: o.name, keyType: o.key, subject: o.subject, validityDays: o.validityDays, certValidityDays: o.certValidityDays, firstSerial: o.firstSerial });
       printJson({ name: i.name, subject: i.subject, keyType: i.keyType, notAfter: i.notAfter, firstSerial: i.firstSerial });
     });
@@ -25,12 +25,13 @@ export function register(program: Command): void {
     .requiredOption("--cert <file>", "CA certificate file")
     .requiredOption("--key <file>", "CA private key file (unencrypted)")
     .option("--cert-validity-days <n>", "validity of issued certificates in days")
-    .option("--first-serial <n>", "first serial to issue (default 1)")
-    .action(async (o: { name: string; cert: string; key: string; certValidityDays?: string; firstSerial?: string }) => {
+    .requiredOption("--first-serial <n>", "first serial to issue: above every serial this CA issued before (Rootline cannot know them; a reused serial makes two certificates one for revocation)")
+    .option("--rollover", "the subject is already an issuer's with another key: this CA is its next generation")
+    .action(async (o: { name: string; cert: string; key: string; certValidityDays?: string; firstSerial: string; rollover?: boolean }) => {
       const { importIssuer } = await import("../../issuers/service");
-      const { cliActor } = await import("../../audit/actor");
-      const i = await importIssuer(cliActor(), { name: o.name, certificate: new Uint8Array(readFileArg(o.cert, "cert")), privateKey: new Uint8Array(readFileArg(o.key, "key")), certValidityDays: o.certValidityDays, firstSerial: o.firstSerial });
-      printJson({ name: i.name, subject: i.subject, keyType: i.keyType, notAfter: i.notAfter });
+      const { cliActor } = await import("../../auth/actor");
+      const i = await importIssuer(cliActor(), { name: o.name, certificate: new Uint8Array(readFileArg(o.cert, "cert")), privateKey: new Uint8Array(readFileArg(o.key, "key")), certValidityDays: o.certValidityDays, firstSerial: o.firstSerial, rollover: o.rollover === true });
+      printJson({ name: i.name, subject: i.subject, keyType: i.keyType, notAfter: i.notAfter, firstSerial: i.firstSerial });
     });
   issuer
     .command("list")

@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .description("re-seal every private key under ROOTLINE_MASTER_KEY; ROOTLINE_PREVIOUS_MASTER_KEY must hold the old key")
     .action(async () => {
       const { rotateMasterKey } = await import("../../secrets/rotate");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       printJson(await rotateMasterKey(cliActor()));
     });
 }

@@ -16,13 +16,13 @@ export function register(program: Command): void {
     .description("revoke serial S as a prefix: S and every still-valid certificate below it get renewal requests; the RN moves to S+1")
     .requiredOption("--issuer <name>", "issuer name")
     .requiredOption("--serial <serial>", "serial to revoke (decimal)")
-    .requiredOption("--reason <reason>", "RFC 5280 reason: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise, unspecified")
+    .requiredOption("--reason <reason>", "RFC 5280 reason: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, aACompromise, unspecified")
     .requiredOption("--order <order>", "renew-first (RN moves when replacements are issued) | raise-first (RN moves now)")
     .option("--exclude <serial>", "serial of a stopped server: no replacement awaited (repeatable)", collect)
     .option("--deadline-days <n>", "move the RN anyway after this many days")
     .action(async (o: { issuer: string; serial: string; reason: string; order: string; exclude?: string[]; deadlineDays?: string }) => {
       const { startRevocation } = await import("../../revocation/prefix");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const exclude = await Promise.all((o.exclude ?? []).map((s) => serial(s, "exclude")));
       const deadline = o.deadlineDays ? new Date(Date.now() + parsePositiveInt(o.deadlineDays, "deadline-days") * 86_400_000) : undefined;
       const r = await startRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), reason: o.reason, order: o.order, exclude, deadline });
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .requiredOption("--csr <file>", "CSR with a NEW key pair, same subject (PEM or DER)")
     .action(async (o: { issuer: string; serial: string; csr: string }) => {
       const { renewCertificate } = await import("../../revocation/renewal");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const { pemEncode } = await import("../../pki/pem");
       const r = await renewCertificate(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), csr: new Uint8Array(readFileArg(o.csr, "csr")) });
       process.stdout.write(pemEncode("CERTIFICATE", r.replacement.der));
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option("--force", "move the RN even though replacements are still awaited")
     .action(async (o: { issuer: string; serial: string; force?: boolean }) => {
       const { completeRevocation } = await import("../../revocation/prefix");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       printJson(await completeRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), force: !!o.force }));
     });
   revocation
@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .requiredOption("--serial <serial>", "serial whose replacement is no longer awaited")
     .action(async (o: { issuer: string; serial: string }) => {
       const { excludeFromRevocation } = await import("../../revocation/prefix");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       printJson(await excludeFromRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial) }));
     });
 
@@ -86,13 +86,16 @@ export function register(program: Command): void {
     .option("--look-ahead-days <n>", "look-ahead in days", "30")
     .action(async (o: { issuer?: string; lookAheadDays: string }) => {
       const { runSweep } = await import("../../revocation/sweep");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const reports = await runSweep({ issuer: o.issuer, lookAheadDays: parsePositiveInt(o.lookAheadDays, "look-ahead-days"), actor: cliActor() });
       if (o.issuer && reports.length === 0) {
         process.stderr.write(`rootline: issuer: no issuer named "${o.issuer}"\n`);
         throw new CliExit(2);
       }
       printJson(reports);
+      // Holder keys past their use go in the same cron run (audited; lib/secrets/purge.ts).
+      const { purged } = await (await import("../../secrets/purge")).purgeHolderKeys();
+      if (purged) process.stderr.write(`rootline: deleted ${purged} server-generated holder key(s) past their use\n`);
     });
 
   const repository = program.command("repository").description("the device repository");

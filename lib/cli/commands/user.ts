@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InputError } from "../../pki/errors";
+import { InputError } from "../../errors";
 import { printJson, readStdin } from "../io";
 
 export function register(program: Command): void {
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option("--name <name>", "display name", "")
     .action(async (o: { email: string; role: string; name: string }) => {
       const { createUser } = await import("../../auth/users");
-      const { cliActor } = await import("../../audit/actor");
+      const { cliActor } = await import("../../auth/actor");
       const password = (await readStdin()).replace(/\r?\n$/, "");
       if (!password) throw new InputError("password", "no password on standard input (e.g. `echo 'secret…' | rootline user create …`)");
       const u = await createUser(cliActor(), { email: o.email, role: o.role as never, name: o.name, password });

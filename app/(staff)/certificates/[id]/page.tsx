@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { can } from "@/lib/auth";
 import { getCertificate } from "@/lib/certificates";
 import { decodeCertificate } from "@/lib/pki/certificate";
-import { NotFoundError } from "@/lib/pki/errors";
+import { NotFoundError } from "@/lib/errors";
 import { CertificateView } from "@/components/CertificateView";
 import { CertificateStatus } from "@/components/CertificateStatus";
 import { Alert, Card, PageHeader } from "@/components/ui/Card";

@@ -2,15 +2,15 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getIssuerByName } from "@/lib/issuers/service";
 import { decodeCertificate } from "@/lib/pki/certificate";
-import { NotFoundError } from "@/lib/pki/errors";
+import { NotFoundError } from "@/lib/errors";
 import { CertificateView } from "@/components/CertificateView";
 import { Badge, Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
 
 export default async function IssuerPage({ params }: { params: Promise<{ name: string }> }) {
   await requireUser();
-  const { name } = await params;
-  const issuer = await getIssuerByName(decodeURIComponent(name)).catch((e) => (e instanceof NotFoundError ? notFound() : Promise.reject(e)));
+  const { name } = await params; // already percent-decoded by Next.js: decoding again breaks on "%25"
+  const issuer = await getIssuerByName(name).catch((e) => (e instanceof NotFoundError ? notFound() : Promise.reject(e)));
   const details = decodeCertificate(issuer.certificateDer);
   const repo = `/api/repository/${encodeURIComponent(issuer.name)}`;
   return (

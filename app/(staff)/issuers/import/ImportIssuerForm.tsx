@@ -21,8 +21,22 @@ export function ImportIssuerForm() {
       <input type="file" name="privateKeyFile" aria-label="Private key file" className="text-sm" />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <Field label="Certificate validity (days)" name="certValidityDays" error={fe.certValidityDays}><Input name="certValidityDays" type="number" defaultValue={v.certValidityDays ?? 396} /></Field>
-        <Field label="First serial" name="firstSerial" error={fe.firstSerial}><Input name="firstSerial" defaultValue={v.firstSerial ?? "1"} /></Field>
+        <Field
+          label="First serial"
+          name="firstSerial"
+          error={fe.firstSerial}
+          hint="Required: a number above every serial this CA has already issued (see its last certificate or its serial file). Rootline cannot know them, and a serial used twice under one CA makes two certificates indistinguishable to CRLs and revocation numbers."
+        >
+          <Input name="firstSerial" defaultValue={v.firstSerial ?? ""} required inputMode="numeric" placeholder="e.g. 100000" invalid={!!fe.firstSerial} />
+        </Field>
       </div>
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" name="rollover" defaultChecked={v.rollover === "on"} className="mt-1" />
+        <span>
+          This CA is the next generation of an issuer with the same subject (a key rollover). Without this, a subject that is already an
+          issuer&apos;s is refused; a key that is already an issuer&apos;s is always refused.
+        </span>
+      </label>
       <SubmitButton pendingText="Importing…">Import issuer</SubmitButton>
     </form>
   );

@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { can } from "@/lib/auth";
-import { NotFoundError } from "@/lib/pki/errors";
+import { NotFoundError } from "@/lib/errors";
 import { getTopology } from "@/lib/topologies";
 import { TopologyWorkspace } from "@/components/topology/TopologyWorkspace";
 import { requireUser } from "@/app/_lib/session";

@@ -1,6 +1,6 @@
 import { exportCertificate } from "@/lib/certificates";
 import { ForbiddenError } from "@/lib/auth";
-import { InputError } from "@/lib/pki/errors";
+import { InputError } from "@/lib/errors";
 import { actorOf, currentUser } from "@/app/_lib/session";
 
 export const dynamic = "force-dynamic";

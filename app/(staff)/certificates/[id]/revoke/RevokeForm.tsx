@@ -1,14 +1,14 @@
 "use client";
 import Link from "next/link";
 import { startTransition, useActionState, useState } from "react";
-import { REVOCATION_REASON_LABELS, REVOCATION_REASONS } from "@/lib/pki/reasons";
+import { keyDistrusted, RAISE_FIRST_REASONS, REVOCATION_REASON_LABELS, REVOKING_REASONS, type RevocationReason } from "@/lib/pki/reasons";
 import { Alert, Card } from "@/components/ui/Card";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Button, ButtonLink } from "@/components/ui/Button";
 import { AffectedTable, type AffectedRow } from "@/components/revocation/AffectedTable";
 import { OrderChoice, type Order } from "@/components/revocation/OrderChoice";
 import { TokenList } from "@/components/revocation/TokenList";
-import type { FormState } from "@/app/_lib/formState";
+import type { FormState } from "@/components/ui/formState";
 import { revokeAction, type StartedResult } from "./actions";
 
 export interface PreviewData {
@@ -21,9 +21,7 @@ export interface PreviewData {
   affected: AffectedRow[];
 }
 
-// removeFromCRL only appears in delta CRLs, and a hold cannot be lifted once the RN has
-// moved past the serial: neither is a reason an operator can choose for a prefix revocation.
-const CHOOSABLE = REVOCATION_REASONS.filter((r) => r !== "removeFromCRL" && r !== "certificateHold");
+const raiseFirstAdvised = (reason: string) => RAISE_FIRST_REASONS.includes(reason as RevocationReason);
 
 const PLACED = ["reason", "exclude", "order", "deadline"];
 
@@ -32,9 +30,11 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
   // Controlled: the explanations and the summary follow every choice as it is made.
   const [reason, setReason] = useState("");
   const [order, setOrder] = useState<Order>("renew-first");
+  // A compromised key proposes raise-first, unless the operator already picked an order.
+  const [orderPicked, setOrderPicked] = useState(false);
   const [excluded, setExcluded] = useState<Set<string>>(new Set());
   const [deadline, setDeadline] = useState("");
-  if (state.status === "ok" && state.data) return <Started preview={preview} result={state.data} />;
+  if (state.status === "ok" && state.data) return <Started preview={preview} result={state.data} reason={reason} />;
 
   const fe = state.status === "error" ? state.fieldErrors : {};
   // Errors about a field show beside it; the banner is for the rest (e.g. revoked meanwhile).
@@ -62,11 +62,24 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
       <Card title="1 · Reason">
         <div className="max-w-md">
           <Field label="Reason (RFC 5280)" name="reason" error={reason ? undefined : fe.reason} hint="Recorded in the audit log and on the CRL entry.">
-            <Select name="reason" value={reason} onChange={(e) => setReason(e.target.value)} invalid={!reason && !!fe.reason}>
+            <Select
+              name="reason"
+              value={reason}
+              onChange={(e) => {
+                setReason(e.target.value);
+                if (!orderPicked && raiseFirstAdvised(e.target.value)) setOrder("raise-first");
+              }}
+              invalid={!reason && !!fe.reason}
+            >
               <option value="" disabled>Choose a reason…</option>
-              {CHOOSABLE.map((r) => <option key={r} value={r}>{REVOCATION_REASON_LABELS[r]}</option>)}
+              {REVOKING_REASONS.map((r) => <option key={r} value={r}>{REVOCATION_REASON_LABELS[r]}</option>)}
             </Select>
           </Field>
+          {keyDistrusted(reason) && (
+            <p className="mt-2 text-sm text-slate-700" data-testid="proof-refused">
+              Its holder cannot renew by signing with this certificate&apos;s key: only its one-time token or an operator can renew serial <span className="font-mono">{preview.serial}</span>. The other holders below it still can.
+            </p>
+          )}
         </div>
       </Card>
 
@@ -80,7 +93,12 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
 
       <Card title="3 · Order and deadline">
         <div className="space-y-5">
-          <OrderChoice order={order} onChange={setOrder} serial={preview.serial} newRn={preview.newRn} collateral={collateral} awaited={awaited.length} />
+          <OrderChoice order={order} onChange={(o) => { setOrder(o); setOrderPicked(true); }} serial={preview.serial} newRn={preview.newRn} collateral={collateral} awaited={awaited.length} />
+          {order === "renew-first" && raiseFirstAdvised(reason) && (
+            <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="renew-first-warning">
+              <strong>{REVOCATION_REASON_LABELS[reason as RevocationReason]} with renew-first:</strong> devices keep accepting serial <span className="font-mono">{preview.serial}</span> — and whoever stole its key — until the last replacement is issued or you force completion. Raise the RN first unless the collateral outage is worse.
+            </p>
+          )}
           {fe.order && <p role="alert" className="text-sm text-red-700" data-field-error="order">{fe.order}</p>}
           <div className="max-w-xs">
             <Field label="Deadline (days, optional)" name="deadline" error={fe.deadline} hint="When it passes, the expiry sweep completes the revocation by force. Empty: no deadline.">
@@ -122,7 +140,7 @@ function Summary({ preview, order, awaited, tokens, stopped }: { preview: Previe
   );
 }
 
-function Started({ preview, result }: { preview: PreviewData; result: StartedResult }) {
+function Started({ preview, result, reason }: { preview: PreviewData; result: StartedResult; reason: string }) {
   const subjects = new Map(preview.affected.map((a) => [a.serial, a.subject]));
   return (
     <div className="space-y-6">
@@ -137,7 +155,7 @@ function Started({ preview, result }: { preview: PreviewData; result: StartedRes
       <Card title="One-time renewal tokens">
         <div className="mb-4 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" role="status">
           <p className="font-semibold">Shown once. Copy them now.</p>
-          <p className="mt-1">Rootline keeps only a hash of each token: after you leave this page nobody can display them again. Give each holder its own token over a channel you trust; a holder with its current key can renew without one.</p>
+          <p className="mt-1">Rootline keeps only a hash of each token: after you leave this page nobody can display them again. Give each holder its own token over a channel you trust; a holder with its current key can renew without one{keyDistrusted(reason) ? <>, except the holder of serial <span className="font-mono">{result.serial}</span>: its key is not trusted any more, so it needs its token</> : null}.</p>
         </div>
         <TokenList issuer={result.issuer} tokens={result.tokens.map((t) => ({ ...t, subject: subjects.get(t.serial) ?? "" }))} />
       </Card>

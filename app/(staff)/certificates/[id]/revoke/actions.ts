@@ -2,7 +2,7 @@
 import { redirect } from "next/navigation";
 import { getCertificate } from "@/lib/certificates";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
-import { InputError } from "@/lib/pki/errors";
+import { InputError } from "@/lib/errors";
 import { startRevocation } from "@/lib/revocation/prefix";
 import { actorOf, requireUser } from "@/app/_lib/session";
 import { fieldError, formError, str, type FormState } from "@/app/_lib/actions";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getCertificate } from "@/lib/certificates";
-import { InputError, NotFoundError } from "@/lib/pki/errors";
+import { InputError, NotFoundError } from "@/lib/errors";
 import { previewRevocation, type RevocationPreview } from "@/lib/revocation/prefix";
 import { Alert, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";

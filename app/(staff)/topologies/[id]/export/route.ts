@@ -1,5 +1,5 @@
 import { exportTopology } from "@/lib/topologies";
-import { NotFoundError } from "@/lib/pki/errors";
+import { NotFoundError } from "@/lib/errors";
 import { currentUser } from "@/app/_lib/session";
 
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { pendingRenewal, renewWithProof, renewWithToken } from "@/lib/revocation/renewal";
-import { InputError } from "@/lib/pki/errors";
+import { InputError } from "@/lib/errors";
 import { pemEncode } from "@/lib/pki/pem";
 import { json, jsonError, readJson } from "@/lib/http/api";
-import { serialParam } from "@/app/_lib/serial";
+import { issuerParam, serialParam } from "@/lib/http/params";
 
 export const dynamic = "force-dynamic";
 
@@ -21,8 +21,9 @@ function errors(err: unknown): Response {
 export async function GET(_req: Request, { params }: Ctx) {
   try {
     const { issuer, serial } = await params;
-    const p = await pendingRenewal(decodeURIComponent(issuer), serialParam(serial));
-    return p ? json({ pending: true, ...p }) : json({ pending: false, issuer: decodeURIComponent(issuer), serial: serialParam(serial).toString() });
+    const target = { issuer: issuerParam(issuer), serial: serialParam(serial) };
+    const p = await pendingRenewal(target.issuer, target.serial);
+    return p ? json({ pending: true, ...p }) : json({ pending: false, issuer: target.issuer, serial: target.serial.toString() });
   } catch (err) {
     return errors(err);
   }
@@ -44,7 +45,7 @@ const Body = z.union([
 export async function POST(req: Request, { params }: Ctx) {
   try {
     const { issuer, serial } = await params;
-    const target = { issuer: decodeURIComponent(issuer), serial: serialParam(serial) };
+    const target = { issuer: issuerParam(issuer), serial: serialParam(serial) };
     const body = await readJson(req, Body);
     const r =
       "token" in body

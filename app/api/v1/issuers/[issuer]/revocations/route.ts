@@ -3,6 +3,7 @@ import { startRevocation } from "@/lib/revocation/prefix";
 import { revocationStatus } from "@/lib/revocation/status";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
 import { apiRoute, json, readJson } from "@/lib/http/api";
+import { issuerParam } from "@/lib/http/params";
 
 export const dynamic = "force-dynamic";
 
@@ -20,7 +21,7 @@ const Body = z.object({
 /** The issuer's RN and pending prefix revocations (the CLI's `revocation status --json`). */
 export const GET = apiRoute("read", async (_actor, _req, { params }: Ctx) => {
   const { issuer } = await params;
-  return json(await revocationStatus(decodeURIComponent(issuer)));
+  return json(await revocationStatus(issuerParam(issuer)));
 });
 
 /** Revoke serial S as a prefix. The response carries the one-time renewal tokens. */
@@ -28,7 +29,7 @@ export const POST = apiRoute("certificates:write", async (actor, req, { params }
   const { issuer } = await params;
   const b = await readJson(req, Body);
   const r = await startRevocation(actor, {
-    issuer: decodeURIComponent(issuer),
+    issuer: issuerParam(issuer),
     serial: b.serial,
     reason: b.reason,
     order: b.order,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { renewCertificate } from "@/lib/revocation/renewal";
 import { pemEncode } from "@/lib/pki/pem";
 import { apiRoute, json, readJson } from "@/lib/http/api";
-import { serialParam } from "@/app/_lib/serial";
+import { issuerParam, serialParam } from "@/lib/http/params";
 import { certificateJson } from "@/lib/http/certificateJson";
 
 export const dynamic = "force-dynamic";
@@ -13,6 +13,6 @@ const Body = z.object({ csr: z.string({ error: "csr must be a PEM string" }).min
 export const POST = apiRoute("certificates:write", async (actor, req, { params }: { params: Promise<{ issuer: string; serial: string }> }) => {
   const { issuer, serial } = await params;
   const { csr } = await readJson(req, Body);
-  const r = await renewCertificate(actor, { issuer: decodeURIComponent(issuer), serial: serialParam(serial), csr });
+  const r = await renewCertificate(actor, { issuer: issuerParam(issuer), serial: serialParam(serial), csr });
   return json({ ...certificateJson(r.replacement, r.replacement.issuerName), pem: pemEncode("CERTIFICATE", r.replacement.der), revocationCompleted: r.completed.length > 0 }, 201);
 });

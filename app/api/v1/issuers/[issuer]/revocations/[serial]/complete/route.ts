@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { completeRevocation } from "@/lib/revocation/prefix";
 import { apiRoute, json, readJson } from "@/lib/http/api";
-import { serialParam } from "@/app/_lib/serial";
+import { issuerParam, serialParam } from "@/lib/http/params";
 
 export const dynamic = "force-dynamic";
 
@@ -11,5 +11,5 @@ const Body = z.object({ force: z.boolean({ error: "force must be true or false" 
 export const POST = apiRoute("certificates:write", async (actor, req, { params }: { params: Promise<{ issuer: string; serial: string }> }) => {
   const { issuer, serial } = await params;
   const { force } = await readJson(req, Body);
-  return json(await completeRevocation(actor, { issuer: decodeURIComponent(issuer), serial: serialParam(serial), force }));
+  return json(await completeRevocation(actor, { issuer: issuerParam(issuer), serial: serialParam(serial), force }));
 });

@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { fastPath } from "./fastPath";
+import { securityHeaders, type SecurityHeaderOptions } from "./securityHeaders";
+import { stampTrustedHeaders } from "./trustedHeaders";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<unknown> | unknown;
+
+/**
+ * server.ts's request listener: security headers on every response, the hot endpoints on
+ * plain node:http (fastPath.ts), everything else to Next with the trusted headers set.
+ */
+export function requestListener(next: Handler, opts: SecurityHeaderOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const secure = securityHeaders(opts);
+  return (req, res) => {
+    secure(req, res);
+    fastPath(req, res)
+      .then((answered) => {
+        if (answered) return;
+        stampTrustedHeaders(req);
+        return next(req, res);
+      })
+      .catch((err) => {
+        console.error("rootline: request failed:", err);
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end('{"error":"internal error; nothing was changed"}');
+      });
+  };
+}

@@ -1,0 +1,28 @@
+import { seal, unseal } from "./seal";
+
+/** What each sealed private key is; bound into its seal with the row it belongs to. */
+export const PURPOSE = {
+  issuerKey: "rootline:issuer-private-key",
+  certificateKey: "rootline:certificate-private-key",
+} as const;
+
+// Bindings use what is fixed when the key is sealed and never changes: an issuer's
+// unique name, a certificate's (issuer, serial).
+const issuerBinding = (name: string) => `issuer:${name}`;
+const certificateBinding = (c: { issuerId: string; serial: bigint }) => `certificate:${c.issuerId}:${c.serial}`;
+
+export function sealIssuerKey(pkcs8: Uint8Array, issuer: { name: string }): Uint8Array<ArrayBuffer> {
+  return seal(pkcs8, PURPOSE.issuerKey, issuerBinding(issuer.name));
+}
+
+export function unsealIssuerKey(issuer: { name: string; sealedKey: Uint8Array }): Buffer {
+  return unseal(issuer.sealedKey, PURPOSE.issuerKey, issuerBinding(issuer.name));
+}
+
+export function sealCertificateKey(pkcs8: Uint8Array, cert: { issuerId: string; serial: bigint }): Uint8Array<ArrayBuffer> {
+  return seal(pkcs8, PURPOSE.certificateKey, certificateBinding(cert));
+}
+
+export function unsealCertificateKey(cert: { issuerId: string; serial: bigint; sealedKey: Uint8Array }): Buffer {
+  return unseal(cert.sealedKey, PURPOSE.certificateKey, certificateBinding(cert));
+}
