@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildCrl, parseCrl } from "../lib/pki/crl";
-import { x509 } from "../lib/pki/crypto";
+import { x509 } from "../lib/test/x509";
 import { buildDn } from "../lib/pki/dn";
 import { createCaCertificate, createIssuerSigner, signCertificate } from "../lib/pki/issue";
 import { exportSpki, generateKeyPair, type KeyType } from "../lib/pki/keys";

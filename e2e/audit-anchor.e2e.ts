@@ -20,7 +20,7 @@ test("the audit page names entries removed from the end of the log", async ({ pa
     const cols = Object.keys(last);
     raw.prepare(`INSERT INTO "AuditEvent" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => last[c]));
   } finally {
-    const sql = fs.readFileSync("prisma/migrations/0006_audit_anchor/migration.sql", "utf8");
+    const sql = fs.readFileSync("prisma/migrations/0004_audit_anchor/migration.sql", "utf8");
     for (const trigger of sql.match(/CREATE TRIGGER[^]*?END;/g)!) raw.exec(trigger.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"));
     raw.close();
   }

@@ -114,7 +114,20 @@ test("an operator revokes serial 4: sees the collateral, excludes a stopped serv
   await shot(page, "revocation-dashboard-pending");
 });
 
+/** Marks the window so a later check can tell an in-place update from a reload. */
+async function markWindow(page: Page) {
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+}
+const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+
 test("the operator renews a collateral server by hand and excludes another; progress follows", async ({ page }) => {
+  // A second operator watches the same dashboard: it follows without a reload.
+  const watcher = await page.context().newPage();
+  await openDashboard(watcher);
+  await expect(watcher.getByTestId("pending-4").getByTestId("renewal-progress")).toContainText("1 of 4 settled");
+  await expect(watcher.getByTestId("live-status")).toContainText("updates by itself");
+  await markWindow(watcher);
+
   await openDashboard(page);
   const card = page.getByTestId("pending-4");
   await card.getByTestId("renewal-row-1").getByRole("button", { name: "Renew by hand…" }).click();
@@ -132,6 +145,13 @@ test("the operator renews a collateral server by hand and excludes another; prog
   await expect(card.getByTestId("renewal-row-1").getByRole("link", { name: "6" })).toBeVisible();
   await expect(card.getByTestId("renewal-row-1").getByTestId("renewed-via")).toHaveText("by an operator");
   await expect(card.getByTestId("renewal-progress")).toContainText("2 of 4 settled");
+  const watched = watcher.getByTestId("pending-4");
+  await expect(watched.getByTestId("renewal-progress")).toContainText("2 of 4 settled");
+  await expect(watched.getByTestId("renewal-progress")).toContainText("2 awaiting");
+  await expect(watched.getByTestId("renewal-row-1")).toContainText("renewed");
+  expect(await notReloaded(watcher)).toBe(true);
+  await shot(watcher, "revocation-dashboard-live-update");
+  await watcher.close();
 
   await card.getByTestId("renewal-row-3").getByRole("button", { name: "Exclude (server stopped)…" }).click();
   await page.getByRole("button", { name: "Exclude serial 3" }).click();
@@ -207,11 +227,16 @@ test("raise-first moves the RN at once; the holder renews with its token and the
   await expect(card).toContainText("The revocation number is already 6");
   await expect(card.getByRole("button", { name: "Complete", exact: true })).toBeDisabled();
   await shot(page, "revocation-raise-first-pending");
+  await markWindow(page);
 
   // The holder of e renews through the public renewal API with its one-time token.
   const r = await page.request.post(`/api/renewal/${CA}/5`, { data: { csr: csr(host("e")), token } });
   expect(r.status()).toBe(201);
   expect((await r.json()).revocationCompleted).toBe(true);
+  // The open dashboard notices by itself: the card goes, nothing is pending, no reload.
+  await expect(page.getByTestId("pending-5")).toHaveCount(0);
+  await expect(page.getByText(`Nothing pending for ${CA}`)).toBeVisible();
+  expect(await notReloaded(page)).toBe(true);
   const again = await page.request.post(`/api/renewal/${CA}/5`, { data: { csr: csr(host("e")), token } });
   expect(again.status()).toBe(401);
 
@@ -219,6 +244,20 @@ test("raise-first moves the RN at once; the holder renews with its token and the
   await expect(page.getByText(`Nothing pending for ${CA}`)).toBeVisible();
   await expect(page.getByTestId("rn-history").getByRole("row").first()).toContainText("raise-first revocation of serial 5");
   await shot(page, "revocation-history");
+});
+
+test("the dashboard's progress route: JSON for staff, 401 without a session", async ({ page, playwright }) => {
+  const r = await page.request.get(`/revocation/progress?issuer=${CA}`);
+  expect(r.status()).toBe(200);
+  expect(await r.json()).toMatchObject({ issuer: CA, revocationNumber: "6", pending: [] });
+  expect((await page.request.get("/revocation/progress?issuer=no-such-ca")).status()).toBe(404);
+  expect((await page.request.get("/revocation/progress")).status()).toBe(400);
+  // The test runner hands its storage state (the admin's session) to new contexts unless told otherwise.
+  const anon = await playwright.request.newContext({ baseURL: test.info().project.use.baseURL, storageState: { cookies: [], origins: [] } });
+  const signedOut = await anon.get(`/revocation/progress?issuer=${CA}`);
+  expect(signedOut.status()).toBe(401);
+  expect(await signedOut.json()).toEqual({ error: "sign in first" });
+  await anon.dispose();
 });
 
 test("hostile route parameters get 400/404 from the real server, never 500", async ({ page }) => {

@@ -24,7 +24,7 @@ describe("data directory permissions (real CLI process, fresh data directory)", 
     const db = path.join(dir, "rootline.db");
     expect(mode(db)).toBe("600");
     // SQLite removes -wal/-shm when the last connection closes: look while a process writes.
-    const app = spawn(process.execPath, ["--import", "tsx", "lib/secrets/testHolder.ts"], { env });
+    const app = spawn(process.execPath, ["--import", "tsx", "lib/test/holder.ts"], { env });
     try {
       const lines = createInterface({ input: app.stdout })[Symbol.asyncIterator]();
       await lines.next();

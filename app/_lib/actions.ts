@@ -1,7 +1,6 @@
 import "server-only";
 import { redirect, unstable_rethrow } from "next/navigation";
-import { ForbiddenError } from "@/lib/auth";
-import { DatabaseBusyError, InputError } from "@/lib/errors";
+import { DatabaseBusyError, ForbiddenError, InputError } from "@/lib/errors";
 import { MAX_OBJECT_BYTES } from "@/lib/pki/pem";
 import type { FormState } from "@/components/ui/formState";
 
@@ -24,8 +23,12 @@ export function fieldError(form: FormData, field: string, message: string): Form
   return { status: "error", message, fieldErrors: { [field]: message }, values: echoValues(form) };
 }
 
-/** Turns a domain error into a form state; anything unexpected is logged and reported generically. */
-export function formError(err: unknown, form?: FormData): FormState<never> {
+/**
+ * THE mapping of an error to a form state (server actions, and the editor's save results
+ * through it); anything unexpected is logged and reported generically. The HTTP and CLI
+ * mappings are errorReply and cliFailure in lib/errors.ts.
+ */
+export function formError(err: unknown, form?: FormData): Extract<FormState<never>, { status: "error" }> {
   // Next's own control flow (redirect, notFound) passes through.
   unstable_rethrow(err);
   const values = echoValues(form);

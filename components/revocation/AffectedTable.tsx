@@ -5,6 +5,8 @@ export interface AffectedRow {
   subject: string;
   sans: string;
   notAfter: string;
+  /** The revoked certificate itself, as opposed to a collateral one below it. */
+  isTarget: boolean;
   /** An earlier pending revocation already awaits this holder's renewal. */
   pendingElsewhere: boolean;
 }
@@ -16,7 +18,7 @@ const td = "whitespace-nowrap px-4 py-2.5 text-slate-800";
  * The preview of a prefix revocation: every certificate at or below the revoked serial
  * that devices still accept. A tick excludes a stopped server from the wait.
  */
-export function AffectedTable({ rows, target, excluded, targetStopped, onToggle }: { rows: AffectedRow[]; target: string; excluded: Set<string>; targetStopped: boolean; onToggle: (serial: string) => void }) {
+export function AffectedTable({ rows, stopped, targetStopped, onToggle }: { rows: AffectedRow[]; stopped: ReadonlySet<string>; targetStopped: boolean; onToggle: (serial: string) => void }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="affected">
@@ -32,11 +34,11 @@ export function AffectedTable({ rows, target, excluded, targetStopped, onToggle 
         </thead>
         <tbody className="divide-y divide-slate-100">
           {rows.map((r) => {
-            const isTarget = r.serial === target;
-            // The domain already stops the target for "cessation of operation", and a holder
+            const isTarget = r.isTarget;
+            // The reason already stops the target (cessation of operation), and a holder
             // awaited by an earlier revocation is excluded from there, not here.
             const fixed = (isTarget && targetStopped) || r.pendingElsewhere;
-            const checked = (isTarget && targetStopped) || excluded.has(r.serial);
+            const checked = stopped.has(r.serial);
             return (
               <tr key={r.serial} data-testid={`affected-${r.serial}`} className={checked ? "bg-slate-50 [&>td:not(:last-child)]:opacity-50" : isTarget ? "bg-red-50/50" : ""}>
                 <td className={`${td} font-mono`}>{r.serial}</td>

@@ -5,7 +5,7 @@ import type { AuditActor } from "./actor";
 import { CHECKPOINT_EVERY } from "./anchor";
 import { chainHash, GENESIS } from "./chain";
 import { adoptAuditLog, appendAudit, appendAuditMany, verifyAuditLog } from "./log";
-import { dropAuditTriggers } from "./testSupport";
+import { dropAuditTriggers } from "../test/audit";
 
 const SYSTEM: AuditActor = { kind: "system", name: "rootline" };
 const input = (i: number) => ({ action: "topology.create" as const, targetType: "topology", targetId: `t${i}`, after: { i } });
@@ -38,7 +38,7 @@ beforeEach(async () => {
   await db().$executeRawUnsafe(`DELETE FROM "AuditAnchor"`);
   await db().$executeRawUnsafe(`DELETE FROM sqlite_sequence WHERE name = 'AuditEvent'`);
   // Put the triggers back as the migration defines them.
-  const sql = fs.readFileSync("prisma/migrations/0006_audit_anchor/migration.sql", "utf8");
+  const sql = fs.readFileSync("prisma/migrations/0004_audit_anchor/migration.sql", "utf8");
   for (const trigger of sql.match(/CREATE TRIGGER[^]*?END;/g)!) await db().$executeRawUnsafe(trigger);
 });
 

@@ -4,8 +4,8 @@ import { db } from "../db";
 import { createApiToken, authenticateBearer, revokeApiToken } from "./apiTokens";
 import { MAX_FAILURES_PER_EMAIL, sessionUser, signIn, signOut } from "./sessions";
 import { createFirstAdministrator, createUser } from "./users";
-import { ForbiddenError } from "./roles";
-import { dropAuditTriggers } from "../audit/testSupport";
+import { ForbiddenError } from "../errors";
+import { dropAuditTriggers } from "../test/audit";
 
 const PW = "correct horse battery";
 

@@ -1,3 +1,5 @@
+import { ForbiddenError } from "../errors";
+
 /** Roles (SPEC 6). Permissions are data so the UI, API and CLI ask the same question. */
 export const ROLES = ["administrator", "operator", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,14 +25,6 @@ export function isRole(value: string): value is Role {
 
 export function can(role: string, permission: Permission): boolean {
   return isRole(role) && GRANTS[role].includes(permission);
-}
-
-export class ForbiddenError extends Error {
-  readonly status = 403;
-  constructor(public readonly permission: Permission) {
-    super(`your role does not allow this (${permission})`);
-    this.name = "ForbiddenError";
-  }
 }
 
 export function requirePermission(role: string, permission: Permission): void {

@@ -14,7 +14,8 @@ export const NewUser = z.object({
   role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(", ")}` }),
   password: z.string().min(MIN_PASSWORD_LENGTH, `the password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
 });
-export type NewUser = z.input<typeof NewUser>;
+/** Raw input (form fields, CLI flags): validated by NewUser before anything is written. */
+export type NewUser = { [K in keyof z.input<typeof NewUser>]?: unknown };
 
 export interface PublicUser {
   id: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createIssuerSigner } from "../pki/issue";
 import { parseCertificateDer } from "../pki/certificate";
 import { OID } from "../pki/oids";
-import { expectInputError, makeCa, opensslOk, tempDir } from "../pki/testutil";
+import { expectInputError, makeCa, opensslOk, tempDir } from "../test/pki";
 import { requestFromCsr, requestWithGeneratedKey } from "./request";
 
 /**

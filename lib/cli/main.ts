@@ -1,6 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ForbiddenError } from "../auth/roles";
-import { DatabaseBusyError, InputError } from "../errors";
+import { cliFailure } from "../errors";
 import { CliExit } from "./io";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
@@ -43,21 +42,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliExit) return err.code;
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof DatabaseBusyError) {
-      // EX_TEMPFAIL: a script can tell "try again" from "wrong input".
-      process.stderr.write(`rootline: ${err.message}\n`);
-      return 75;
-    }
-    if (err instanceof InputError) {
-      process.stderr.write(`rootline: ${err.field}: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ForbiddenError) {
-      process.stderr.write(`rootline: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`rootline: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // Domain errors: the one CLI mapping (lib/errors.ts).
+    const f = cliFailure(err);
+    process.stderr.write(`${f.message}\n`);
+    return f.exitCode;
   } finally {
     // Close the database so the process exits promptly (imported lazily: --help needs no database).
     const { closeDb } = await import("../db");

@@ -7,7 +7,7 @@ import { startTlsRepository, type TlsRepository } from "../revocation/tlsReposit
 import { refreshRevocationNumber } from "./remote";
 import { applyBare } from "./update";
 import { emptyState, raiseRevocationNumber, trust, type DeviceState } from "./state";
-import { deadPort, issueLeaf, makeCa, type TestCa, type TestLeaf } from "./testSupport";
+import { deadPort, issueLeaf, makeCa, type TestCa, type TestLeaf } from "../test/device";
 
 /**
  * Second form end to end: a REAL TLS repository (lib/revocation/tlsRepository.ts) whose

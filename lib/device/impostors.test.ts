@@ -1,10 +1,10 @@
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signRevocationInfo } from "../revocation/info";
+import { signRevocationInfo } from "../revocation-info/info";
 import { startTlsRepository } from "../revocation/tlsRepository";
 import { refreshRevocationNumber } from "./remote";
 import { emptyState, trust, type DeviceState } from "./state";
-import { issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa } from "./testSupport";
+import { issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa } from "../test/device";
 import { checkTlsServer } from "./tlsCheck";
 
 /**

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { judgeServerCertificate } from "./judge";
 import { emptyState, raiseRevocationNumber, trust, type DeviceState } from "./state";
-import { issueLeaf, makeCa, type TestCa } from "./testSupport";
+import { issueLeaf, makeCa, type TestCa } from "../test/device";
 
 let ca: TestCa;
 /** Same subject Name as `ca`, different key: what an impostor CA looks like. */

@@ -1,5 +1,5 @@
 import { InputError } from "../errors";
-import { issuerNameProblem } from "../revocation/infoDer";
+import { issuerNameProblem } from "../revocation-info/infoDer";
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpGet } from "./http";
 import type { DeviceState } from "./state";
 import { openJudgedTls } from "./tlsCheck";

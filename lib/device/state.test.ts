@@ -8,7 +8,7 @@ import { createCaCertificate } from "../pki/issue";
 import { toKeyObject } from "../pki/keys";
 import { emptyState, raiseRevocationNumber, trust, type DeviceState } from "./state";
 import { loadState, parseState, saveState, serializeState, updateStateFile } from "./stateFile";
-import { issueLeaf, makeCa, type TestCa } from "./testSupport";
+import { issueLeaf, makeCa, type TestCa } from "../test/device";
 
 let ca: TestCa;
 let ca2: TestCa;

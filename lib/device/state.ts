@@ -1,7 +1,7 @@
 import { parseCertificate, type Certificate } from "../pki/certificate";
 import { InputError } from "../errors";
 import { spkiSha256Hex } from "../pki/keys";
-import { issuerNameProblem } from "../revocation/infoDer";
+import { issuerNameProblem } from "../revocation-info/infoDer";
 
 /**
  * What a device (the "terminal" of seed 000) remembers: the CA certificates it trusts

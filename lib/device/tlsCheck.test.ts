@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyState, raiseRevocationNumber, trust, type DeviceState } from "./state";
-import { deadPort, issueLeaf, makeCa, startTlsServer, type RunningServer, type TestCa } from "./testSupport";
+import { deadPort, issueLeaf, makeCa, startTlsServer, type RunningServer, type TestCa } from "../test/device";
 import { checkTlsServer, openJudgedTls } from "./tlsCheck";
 
 let ca: TestCa;

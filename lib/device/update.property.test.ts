@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { spkiSha256Hex } from "../pki/keys";
-import { signRevocationInfo } from "../revocation/info";
-import { encodeRevocationInfo, encodeSignedRevocationInfo } from "../revocation/infoDer";
+import { signRevocationInfo } from "../revocation-info/info";
+import { encodeRevocationInfo, encodeSignedRevocationInfo } from "../revocation-info/infoDer";
 import { emptyState, trust, type DeviceState } from "./state";
-import { makeCa, type TestCa } from "./testSupport";
+import { makeCa, type TestCa } from "../test/device";
 import { applySigned } from "./update";
 
 /**

@@ -2,12 +2,12 @@ import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDer } from "../pki/der";
 import { spkiSha256Hex } from "../pki/keys";
-import { signRevocationInfo } from "../revocation/info";
-import { encodeRevocationInfo, encodeSignedRevocationInfo } from "../revocation/infoDer";
+import { signRevocationInfo } from "../revocation-info/info";
+import { encodeRevocationInfo, encodeSignedRevocationInfo } from "../revocation-info/infoDer";
 import { MAX_RESPONSE_BYTES } from "./http";
 import { refreshRevocationNumber } from "./remote";
 import { emptyState, raiseRevocationNumber, trust, type DeviceState } from "./state";
-import { deadPort, makeCa, startHttpServer, type RunningServer, type TestCa } from "./testSupport";
+import { deadPort, makeCa, startHttpServer, type RunningServer, type TestCa } from "../test/device";
 import { decide } from "./update";
 
 /**

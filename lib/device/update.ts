@@ -1,5 +1,5 @@
-import { parseRevocationInfo, verifyRevocationInfo } from "../revocation/info";
-import { MAX_REVOCATION_NUMBER } from "../revocation/infoDer";
+import { parseRevocationInfo, verifyRevocationInfo } from "../revocation-info/info";
+import { MAX_REVOCATION_NUMBER } from "../revocation-info/infoDer";
 import { judgeServerCertificate, type JudgeCode } from "./judge";
 import { findCaByKey, learnIssuerName, raiseRevocationNumber, type DeviceState, type TrustedCa } from "./state";
 

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InputError } from "../errors";
-import { makeCa } from "../pki/testutil";
+import { makeCa } from "../test/pki";
 import { DerError } from "../pki/der";
-import { parseRevocationInfo, signRevocationInfo, verifyRevocationInfo } from "../revocation/info";
-import { decodeRevocationInfo } from "../revocation/infoDer";
+import { parseRevocationInfo, signRevocationInfo, verifyRevocationInfo } from "../revocation-info/info";
+import { decodeRevocationInfo } from "../revocation-info/infoDer";
 import { parseTopology } from "../rotation/validate";
 import { documentToJson, exportFilename, parseDocument, parseDocumentText, summarize } from "../topologies/document";
 import { fig46, generateFleet } from "../topologies/samples";

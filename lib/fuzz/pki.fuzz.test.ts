@@ -10,7 +10,7 @@ import { importPrivateKey, keyTypeOfSpki, exportPkcs8 } from "../pki/keys";
 import { derFromUpload, pemDecodeAll } from "../pki/pem";
 import { parseSpki } from "../pki/spki";
 import { createIssuerSigner } from "../pki/issue";
-import { makeCa, x509Csr } from "../pki/testutil";
+import { makeCa, x509Csr } from "../test/pki";
 import { CSR_SPKI, counter, derInput, domainOnly, hostileString, LEAK, nameDer, pemInput, runs, signedHostileCsr } from "./arbitraries";
 
 /**

@@ -1,27 +1,13 @@
 import { z } from "zod";
 import { authenticateBearer } from "../auth/apiTokens";
-import { ForbiddenError, requirePermission, type Permission } from "../auth/roles";
+import { requirePermission, type Permission } from "../auth/roles";
 import type { Actor } from "../auth/actor";
-import { DatabaseBusyError, InputError } from "../errors";
+import { errorResponse, InputError } from "../errors";
 import { parseOrThrow } from "../validation";
 import { isMediaType } from "./mediaType";
 
 /** Largest JSON body the API reads (a CSR is a few KiB). */
 export const MAX_BODY_BYTES = 256 * 1024;
-
-export function jsonError(status: number, error: string, field?: string): Response {
-  return Response.json(field ? { error, field } : { error }, { status, headers: { "Cache-Control": "no-store" } });
-}
-
-/**
- * A domain error as JSON naming the field at fault. A busy database (another process
- * holds the write lock past the deadline) is 503 with Retry-After: nothing was written.
- */
-export function inputErrorResponse(err: InputError): Response {
-  const r = jsonError(err.status, err.message, err.field);
-  if (err instanceof DatabaseBusyError) r.headers.set("Retry-After", String(err.retryAfterSeconds));
-  return r;
-}
 
 /** JSON with bigint serials as decimal strings (they may exceed 2^53). */
 export function json(value: unknown, status = 200): Response {
@@ -65,8 +51,7 @@ type Handler<C> = (actor: Actor, req: Request, ctx: C) => Promise<Response>;
  * plain node:http fast path in server.ts alike.
  *
  * Wraps a /api/v1 handler: bearer-token authentication, the permission check, and
- * domain errors mapped to JSON 4xx bodies naming the field at fault (503 + Retry-After
- * for a busy database).
+ * errors answered by the one HTTP mapping (errorResponse in lib/errors.ts).
  */
 export function apiRoute<C>(permission: Permission, handler: Handler<C>) {
   return async (req: Request, ctx: C): Promise<Response> => {
@@ -77,10 +62,7 @@ export function apiRoute<C>(permission: Permission, handler: Handler<C>) {
       requirePermission(auth.actor.role, permission);
       return await handler(auth.actor, req, ctx);
     } catch (err) {
-      if (err instanceof InputError) return inputErrorResponse(err);
-      if (err instanceof ForbiddenError) return jsonError(403, err.message);
-      console.error(err);
-      return jsonError(500, "internal error; nothing was changed");
+      return errorResponse(err);
     }
   };
 }

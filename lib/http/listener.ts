@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorReply } from "../errors";
 import { fastPath } from "./fastPath";
 import { securityHeaders, type SecurityHeaderOptions } from "./securityHeaders";
 import { stampTrustedHeaders } from "./trustedHeaders";
@@ -20,9 +21,9 @@ export function requestListener(next: Handler, opts: SecurityHeaderOptions = {})
         return next(req, res);
       })
       .catch((err) => {
-        console.error("rootline: request failed:", err);
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-        res.end('{"error":"internal error; nothing was changed"}');
+        const r = errorReply(err); // logs it
+        if (!res.headersSent) res.writeHead(r.status, r.headers);
+        res.end(r.body);
       });
   };
 }

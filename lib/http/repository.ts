@@ -1,4 +1,4 @@
-import { InputError } from "../errors";
+import { errorReply, InputError, NotFoundError } from "../errors";
 import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson, type RepositoryDocument } from "../repository/documents";
 
 /**
@@ -20,8 +20,10 @@ export interface Reply {
   body: Uint8Array | null;
 }
 
-function errorReply(status: number, error: string, field?: string): Reply {
-  return { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: Buffer.from(JSON.stringify(field ? { error, field } : { error })) };
+/** An error through the one HTTP mapping (lib/errors.ts). */
+function failure(err: unknown): Reply {
+  const r = errorReply(err);
+  return { status: r.status, headers: r.headers, body: Buffer.from(r.body) };
 }
 
 /**
@@ -51,28 +53,30 @@ export async function repositoryReply(target: string, ifNoneMatch: string | null
   for (const [re, load] of ROUTES) {
     const m = re.exec(pathname);
     if (!m) continue;
-    let issuer = "";
     try {
-      issuer = m[1] ? decodeURIComponent(m[1]) : "";
-    } catch {
-      return errorReply(400, "the issuer name in the URL is not valid percent-encoding", "issuer");
-    }
-    try {
+      const issuer = m[1] ? decodeIssuer(m[1]) : "";
       const doc = await load(issuer, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
       const h = headersOf(doc);
       if (ifNoneMatch === doc.etag) return { status: 304, headers: h.notModified, body: null };
       return { status: 200, headers: h.ok, body: head ? null : doc.body };
     } catch (err) {
-      if (err instanceof InputError) return errorReply(err.status, err.message, err.field);
-      throw err;
+      return failure(err);
     }
   }
   return null;
 }
 
+function decodeIssuer(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new InputError("issuer", "the issuer name in the URL is not valid percent-encoding");
+  }
+}
+
 /** The Web-Response form, for the Next route handlers. */
 export async function repositoryResponse(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  const r = (await repositoryReply(url.pathname + url.search, req.headers.get("if-none-match"), req.method === "HEAD")) ?? errorReply(404, "no such repository document");
+  const r = (await repositoryReply(url.pathname + url.search, req.headers.get("if-none-match"), req.method === "HEAD")) ?? failure(new NotFoundError("path", "no such repository document"));
   return new Response(r.body ? Buffer.from(r.body) : null, { status: r.status, headers: r.headers });
 }

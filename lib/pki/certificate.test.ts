@@ -10,7 +10,7 @@ import {
 import { integer, nul, oid, parseDer, seq } from "./der";
 import { importPrivateKey } from "./keys";
 import { pemDecodeOne, pemEncode } from "./pem";
-import { expectInputError, makeCa, openssl, opensslOk, tempDir } from "./testutil";
+import { expectInputError, makeCa, openssl, opensslOk, tempDir } from "../test/pki";
 
 const tmp = tempDir();
 

@@ -1,4 +1,3 @@
-import "./crypto";
 import { InputError } from "../errors";
 import { Der, DerError, TAG, ctx, ctxPrim, parseDer, readBitString, readInteger, readTime } from "./der";
 import { decodeName } from "./dn";

@@ -1,14 +1,14 @@
 import fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildCrl, parseCrl, verifyCrlSignature, type CrlEntry } from "./crl";
-import { x509 } from "./crypto";
+import { x509 } from "../test/x509";
 import { createIssuerSigner, type IssuerSigner } from "./issue";
 import { exportSpki, generateKeyPair, importPrivateKey } from "./keys";
 import { pemDecodeOne, pemEncode } from "./pem";
 import { serialToHex } from "./fingerprint";
 import { REVOCATION_REASONS, REVOCATION_REASON_CODES, parseRevocationReason, type RevocationReason } from "./reasons";
 import { signatureScheme } from "./signature";
-import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir } from "./testutil";
+import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir } from "../test/pki";
 
 const tmp = tempDir();
 let n = 0;

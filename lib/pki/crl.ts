@@ -1,4 +1,3 @@
-import "./crypto";
 import { InputError } from "../errors";
 import { DerError, TAG, bitString, ctx, enumerated, explicit, integer, parseDer, readBitString, readInteger, readTime, readTlv, seq, time, tlvOf } from "./der";
 import { decodeName } from "./dn";

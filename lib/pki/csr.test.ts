@@ -4,7 +4,7 @@ import { InputError } from "../errors";
 import { exportSpki, spkiSha256Hex, type KeyType } from "./keys";
 import { pemEncode } from "./pem";
 import { formatSan } from "./san";
-import { expectInputError, opensslOk, tempDir, x509Csr } from "./testutil";
+import { expectInputError, opensslOk, tempDir, x509Csr } from "../test/pki";
 
 const tmp = tempDir();
 

@@ -1,4 +1,3 @@
-import "./crypto";
 import { InputError } from "../errors";
 import { Der, DerError, TAG, ctx, parseDer, readBitString, readInteger, readOid } from "./der";
 import { checkRequestedName, decodeName } from "./dn";

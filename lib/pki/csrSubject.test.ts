@@ -4,7 +4,7 @@ import { parseCsr } from "./csr";
 import { TAG, bitString, ia5String, integer, oid, printableString, seq, set, tlv, tlvOf, utf8String, ctx } from "./der";
 import { createIssuerSigner } from "./issue";
 import { OID } from "./oids";
-import { expectInputError, makeCa, openssl, tempDir } from "./testutil";
+import { expectInputError, makeCa, openssl, tempDir } from "../test/pki";
 
 /**
  * CSR subjects are copied into certificates byte for byte, so they get the builder's

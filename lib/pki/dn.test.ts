@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildDn, formatDn, parseDnString, DN_KEYS, type DnFields } from "./dn";
-import { opensslOk, expectInputError } from "./testutil";
+import { opensslOk, expectInputError } from "../test/pki";
 
 describe("buildDn from a string", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { colonHex, serialFromDecimal, serialFromHex, serialToColonHex, serialToHex, sha256Hex } from "./fingerprint";
-import { expectInputError } from "./testutil";
+import { expectInputError } from "../test/pki";
 
 describe("serial text forms", () => {
   it.each([

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCertificateDer } from "./certificate";
-import { x509 } from "./crypto";
+import { x509 } from "../test/x509";
 import { parseCsr } from "./csr";
 import { TAG, parseDer } from "./der";
 import { buildDn } from "./dn";
@@ -9,7 +9,7 @@ import { createCaCertificate, createIssuerSigner, signCertificate, type Certific
 import { exportPkcs8, exportSpki, generateKeyPair, type KeyType } from "./keys";
 import { pemEncode } from "./pem";
 import { PROFILE_NAMES, type ProfileName } from "./profiles";
-import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir, x509Csr } from "./testutil";
+import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir, x509Csr } from "../test/pki";
 
 const tmp = tempDir();
 let n = 0;

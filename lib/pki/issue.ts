@@ -1,4 +1,3 @@
-import "./crypto";
 import nodeCrypto from "node:crypto";
 import { InputError } from "../errors";
 import { bitString, explicit, integer, parseDer, seq, time } from "./der";

@@ -18,7 +18,7 @@ import {
 } from "./keys";
 import { pemEncode } from "./pem";
 import { signatureScheme, signWith, verifySignature } from "./signature";
-import { expectInputError, openssl, opensslOk, tempDir } from "./testutil";
+import { expectInputError, openssl, opensslOk, tempDir } from "../test/pki";
 
 const tmp = tempDir();
 

@@ -1,4 +1,3 @@
-import "./crypto";
 import nodeCrypto, { type KeyObject } from "node:crypto";
 import { InputError, shown } from "../errors";
 import { DerError, parseDer } from "./der";

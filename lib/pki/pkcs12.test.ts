@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createIssuerSigner } from "./issue";
 import { exportPkcs8, exportSpki, generateKeyPair, type KeyType } from "./keys";
 import { buildPkcs12 } from "./pkcs12";
-import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir } from "./testutil";
+import { DAY, expectInputError, makeCa, openssl, opensslOk, tempDir } from "../test/pki";
 
 const tmp = tempDir();
 let n = 0;

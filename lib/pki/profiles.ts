@@ -52,7 +52,8 @@ export interface Profile {
   /**
    * Issued only by Rootline itself, never from a request (parseProfile refuses it unless
    * asked with `internal`): the repository profile's marker is what lets a device tell the
-   * repository apart from any other certificate of the same CA.
+   * repository apart from any other certificate of the same CA, and a CA certificate is
+   * made only when an issuer is created.
    */
   internal?: boolean;
 }
@@ -104,6 +105,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     isCa: true,
     keyUsage: { ec: ["keyCertSign", "cRLSign"], rsa: ["keyCertSign", "cRLSign"] },
     extKeyUsage: [],
+    internal: true,
     requiresSan: false,
     allowsSan: false,
   },

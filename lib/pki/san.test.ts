@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors";
 import { encodeSans, formatIpBytes, formatSan, ipToBytes, parseSan, parseSans } from "./san";
-import { expectInputError } from "./testutil";
+import { expectInputError } from "../test/pki";
 
 describe("parseSan", () => {
   it.each([

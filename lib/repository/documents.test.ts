@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { databaseFile } from "../config";
 import { createIssuer } from "../issuers/service";
 import { parseCrl } from "../pki/crl";
-import { verifyRevocationInfo } from "../revocation/info";
+import { verifyRevocationInfo } from "../revocation-info/info";
 import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson } from "./documents";
 import { exportRepository } from "./export";
 import fs from "node:fs";

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { issuerByName } from "../certificates/state";
 import { databaseChangeToken, db } from "../db";
 import { pemEncode } from "../pki/pem";
-import { signRevocationInfo, type RevocationInfoJson } from "../revocation/info";
+import { signRevocationInfo, type RevocationInfoJson } from "../revocation-info/info";
 import { CRL_REFRESH_MS, currentCrl } from "../revocation/crlStore";
 import { unsealIssuerKey } from "../secrets/keys";
 import type { KeyType } from "../pki/keys";

@@ -7,6 +7,8 @@ import { db, type Tx } from "../db";
 import { ConflictError, InputError, NotFoundError } from "../errors";
 import { parseRevokingReason, type RevocationReason } from "../pki/reasons";
 import { affectedCertificates, affectedSerials, awaitingRenewals, insertRenewalRequests, isAwaitingRenewals, type NewRenewalRequest } from "./affected";
+import { checkDeadline } from "./deadline";
+import { planRenewals } from "./plan";
 import { raiseRevocationNumber } from "./rn";
 
 export const ORDERS = ["renew-first", "raise-first"] as const;
@@ -38,8 +40,12 @@ export interface RevocationPreview {
   currentRevocationNumber: bigint;
   newRevocationNumber: bigint;
   target: { serial: bigint; subject: string };
-  /** Certificates that need a replacement because their serial is <= S (the target included). */
-  affected: { serial: bigint; subject: string; sans: string; notAfter: Date; pendingElsewhere: boolean }[];
+  /**
+   * Certificates that need a replacement because their serial is <= S (the target
+   * included). With the operator's choices, lib/revocation/plan.ts's planRenewals says
+   * what confirming does with each: the same function openRevocation acts on.
+   */
+  affected: { serial: bigint; subject: string; sans: string; notAfter: Date; isTarget: boolean; pendingElsewhere: boolean }[];
 }
 
 /** What revoking serial S means, shown to the operator before they confirm. Writes nothing. */
@@ -55,7 +61,7 @@ export async function previewRevocation(issuerName: string, serial: bigint, now 
     currentRevocationNumber: issuer.revocationNumber,
     newRevocationNumber: serial + 1n,
     target: { serial: target.serial, subject: target.subject },
-    affected: affected.map((c) => ({ serial: c.serial, subject: c.subject, sans: c.sans, notAfter: c.notAfter, pendingElsewhere: pending.has(c.id) })),
+    affected: affected.map((c) => ({ serial: c.serial, subject: c.subject, sans: c.sans, notAfter: c.notAfter, isTarget: c.id === target.id, pendingElsewhere: pending.has(c.id) })),
   };
 }
 
@@ -99,12 +105,14 @@ export async function openRevocation(
   });
   const tokens: { serial: bigint; token: string }[] = [];
   const requests: NewRenewalRequest[] = [];
-  for (const c of affected) {
-    if (alreadyPending.has(c.id)) continue; // an earlier pending revocation already asked this holder
-    // A stopped server (cessation of operation) wants no replacement.
-    const stopped = o.exclude.has(c.serial) || (c.id === o.targetId && o.reason === "cessationOfOperation");
-    const token = stopped ? null : newSecret("rr_");
-    requests.push({ certificateId: c.id, serial: c.serial, status: stopped ? "excluded" : "pending", tokenHash: token ? hashSecret(token) : null });
+  const plan = planRenewals(
+    affected.map((c) => ({ ...c, isTarget: c.id === o.targetId, pendingElsewhere: alreadyPending.has(c.id) })),
+    { reason: o.reason, exclude: o.exclude },
+  );
+  for (const { holder: c, fate } of plan.rows) {
+    if (fate === "awaited-elsewhere") continue; // an earlier pending revocation already asked this holder
+    const token = fate === "renew" ? newSecret("rr_") : null;
+    requests.push({ certificateId: c.id, serial: c.serial, status: token ? "pending" : "excluded", tokenHash: token ? hashSecret(token) : null });
     if (token) tokens.push({ serial: c.serial, token });
   }
   await insertRenewalRequests(tx, revocation.id, requests); // one statement for any number
@@ -139,7 +147,7 @@ export async function startRevocation(actor: Actor, input: StartRevocation): Pro
   const reason = parseRevokingReason(input.reason, "reason");
   const order = parseOrder(input.order);
   const now = input.now ?? new Date();
-  if (input.deadline && input.deadline <= now) throw new InputError("deadline", "the deadline must be in the future");
+  checkDeadline(input.deadline, now);
   return db().$transaction(async (tx) => {
     const issuer = await loadIssuer(tx, input.issuer);
     const target = await loadTarget(tx, issuer, input.serial);

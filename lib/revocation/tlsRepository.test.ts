@@ -3,7 +3,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCertificateDer } from "../pki/certificate";
-import { issueLeaf, makeCa, type TestCa, type TestLeaf } from "../device/testSupport";
+import { issueLeaf, makeCa, type TestCa, type TestLeaf } from "../test/device";
 import { startTlsRepository, type TlsRepository } from "./tlsRepository";
 
 let ca: TestCa;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkOrder, checkOrders } from "./checker";
 import { planUpdate } from "./planner";
-import { onlyGroup, topo } from "./testkit";
+import { onlyGroup, topo } from "../test/rotation";
 
 const pair = () => topo(["*30", "40"], [["40", "30"]]);
 // Seed numbers of FIG. 13 (see planner.test.ts): 1/2 store-root server/client, 3/4 store-cert client/server, 5/6 replace-root server/client.

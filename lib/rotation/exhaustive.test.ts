@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkOrder } from "./checker";
 import type { Mode, Topology } from "./model";
 import { planUpdate, taskTableFor } from "./planner";
-import { arbTopology, exploreOrders, linearizations, onlyGroup, reaches, topo, withoutEdge } from "./testkit";
+import { arbTopology, exploreOrders, linearizations, onlyGroup, reaches, topo, withoutEdge } from "../test/rotation";
 
 /** Small topologies covering every role: pairs, fan-out/fan-in, shared clients, chains, one-way, cycles. */
 const CATALOG: [name: string, build: () => Topology][] = [

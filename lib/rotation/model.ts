@@ -76,9 +76,9 @@ export interface PlannedTask {
   /** Target node; null for the CA's own task. */
   node: string | null;
   /** Mandatory predecessors (task ids). */
-  after: string[];
+  after: readonly string[];
   /** Preferred predecessors (R3): violating them costs a fall-back, never authentication. */
-  preferredAfter: string[];
+  preferredAfter: readonly string[];
   /** Relay path from a direct node to the target ([target] when direct, [] for the CA's task). */
   route: readonly string[];
   /** How each hop of `route` is delivered (route.length - 1 hops). */

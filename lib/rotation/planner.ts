@@ -45,9 +45,9 @@ export function planUpdate(topology: Topology, options: PlanOptions = {}): PlanR
 function materialize(table: TaskTable, schedule: GroupPlan["schedule"], merge: boolean, routing: Routing): GroupPlan {
   const { phase, order, request, requestCount } = scheduleTasks(table, schedule, merge);
   const { ids, graph } = table;
-  const idsOf = (csr: TaskTable["mandatory"], t: number): string[] => {
+  const idsOf = (csr: TaskTable["mandatory"], t: number): readonly string[] => {
     // Most tasks have no preferred predecessor: share one empty array instead of allocating 100k.
-    if (csr.start[t + 1] === csr.start[t]) return EMPTY as never[];
+    if (csr.start[t + 1] === csr.start[t]) return EMPTY;
     const out: string[] = new Array(csr.start[t + 1] - csr.start[t]);
     for (let i = csr.start[t]; i < csr.start[t + 1]; i++) out[i - csr.start[t]] = ids[csr.pred[i]];
     return out;

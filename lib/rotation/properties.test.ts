@@ -5,7 +5,7 @@ import { buildGroupGraphs } from "./graph";
 import type { GroupPlan, Mode, ScheduleName, Topology } from "./model";
 import { planUpdate, taskTableFor } from "./planner";
 import { GroupState, simulate } from "./simulator";
-import { arbTopology } from "./testkit";
+import { arbTopology } from "../test/rotation";
 
 const MODES: Mode[] = ["stepwise", "bundled"];
 const SCHEDULES: ScheduleName[] = ["minimal", "phased", "linear"];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Topology } from "./model";
 import { computeRoutes } from "./routing";
-import { topo } from "./testkit";
+import { topo } from "../test/rotation";
 
 describe("computeRoutes", () => {
   it("relays one hop: server → client by poll, client → server by push", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NodeStore } from "./model";
 import { simulate, type SimState } from "./simulator";
-import { onlyGroup, topo } from "./testkit";
+import { onlyGroup, topo } from "../test/rotation";
 
 const pair = () => topo(["*30", "40"], [["40", "30"]]);
 const store = (roots: NodeStore["roots"], certificates: NodeStore["certificates"]): NodeStore => ({ roots, certificates });

@@ -17,7 +17,7 @@ const children: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => children.forEach((c) => c.kill("SIGKILL")));
 
 function holder(env: NodeJS.ProcessEnv) {
-  const p = spawn(process.execPath, ["--import", "tsx", "lib/secrets/testHolder.ts"], { env }); // no tsx CLI: it would run a second process
+  const p = spawn(process.execPath, ["--import", "tsx", "lib/test/holder.ts"], { env }); // no tsx CLI: it would run a second process
   children.push(p);
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value as string;

@@ -1,4 +1,4 @@
-import { x509 } from "../pki/crypto";
+import { x509 } from "./x509";
 import { pemEncode } from "../pki/pem";
 
 /** A CSR made with @peculiar/x509 (independent of Rootline's own parser), with its key. */

@@ -1,7 +1,8 @@
 import { Badge, Card } from "@/components/ui/Card";
 import { keyDistrusted, REVOCATION_REASON_LABELS, type RevocationReason } from "@/lib/pki/reasons";
 import type { RenewalCertificate } from "@/lib/revocation/queries";
-import { RenewalProgress } from "@/components/revocation/ProgressBar";
+import type { RevocationProgress } from "@/lib/revocation/progress";
+import { LiveProgress } from "./LiveProgress";
 import { RenewalRow } from "./RenewalRow";
 import { CompleteControls } from "./CompleteControls";
 import type { RenewalRowData } from "./types";
@@ -27,7 +28,7 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 const label = (r: string) => REVOCATION_REASON_LABELS[r as RevocationReason] ?? r;
 
 /** One pending prefix revocation: why, how far, who is still awaited, and the operator's moves. */
-export function PendingRevocation({ issuer, rn, p, certs, methods, createdBy, canWrite, now }: { issuer: string; rn: bigint; p: Pending; certs: Map<bigint, RenewalCertificate>; methods: Map<bigint, string>; createdBy?: string; canWrite: boolean; now: Date }) {
+export function PendingRevocation({ issuer, rn, p, progress, certs, methods, createdBy, canWrite, now }: { issuer: string; rn: bigint; p: Pending; progress: RevocationProgress; certs: Map<bigint, RenewalCertificate>; methods: Map<bigint, string>; createdBy?: string; canWrite: boolean; now: Date }) {
   const state = (s: bigint): RenewalRowData["state"] => (p.awaiting.includes(s) ? "awaiting" : p.excluded.includes(s) ? "excluded" : "renewed");
   // A serial awaited for an earlier pending revocation also holds this one up, so it is listed too.
   const serials = [...new Set([...p.awaiting, ...p.renewed, ...p.excluded])].sort((a, b) => (a < b ? -1 : 1));
@@ -72,7 +73,7 @@ export function PendingRevocation({ issuer, rn, p, certs, methods, createdBy, ca
             {p.deadline ? <>Deadline {day(p.deadline)}{overdue ? " — passed: renewal requests are closed; the next sweep forces completion" : " — then renewal requests close and the sweep forces completion"}</> : "No deadline: completes when nobody is awaited, or by force."}
           </p>
         </div>
-        <RenewalProgress renewed={p.renewed.length} excluded={p.excluded.length} awaiting={p.awaiting.length} />
+        <LiveProgress initial={progress} serial={p.serial.toString()} />
         <div className="overflow-x-auto rounded-lg border border-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <thead>

@@ -27,7 +27,8 @@ export function RenewalRow({ row, canWrite }: { row: RenewalRowData; canWrite: b
           {c?.sans && <span className="block truncate text-xs text-slate-500" title={c.sans}>{c.sans}</span>}
         </td>
         <td className={`${td} whitespace-nowrap`}>{c?.notAfter ?? "—"}</td>
-        <td className={`${td} whitespace-nowrap`}>
+        {/* Wraps: a note under the badge must not push the actions out of view. */}
+        <td className={`${td} min-w-40`}>
           <span className="inline-flex flex-wrap items-center gap-1.5">
             {row.isTarget && <Badge tone="red">revoked serial</Badge>}
             <State row={row} />
@@ -35,7 +36,7 @@ export function RenewalRow({ row, canWrite }: { row: RenewalRowData; canWrite: b
         </td>
         <td className={`${td} whitespace-nowrap text-right`}>
           {canWrite && row.state === "awaiting" && (
-            <span className="inline-flex gap-2">
+            <span className="inline-flex flex-wrap justify-end gap-2">
               <Button type="button" variant="secondary" className="px-2.5! py-1! text-xs!" aria-expanded={open === "renew"} onClick={() => setOpen(open === "renew" ? null : "renew")}>
                 Renew by hand…
               </Button>
@@ -46,7 +47,8 @@ export function RenewalRow({ row, canWrite }: { row: RenewalRowData; canWrite: b
           )}
         </td>
       </tr>
-      {open && (
+      {/* Settled meanwhile (the dashboard refreshes itself): the form has nothing left to do. */}
+      {open && row.state === "awaiting" && (
         <tr className="bg-slate-50">
           <td colSpan={5} className="px-4 pb-4 pt-1">
             {open === "renew" ? <RenewForm row={row} onCancel={() => setOpen(null)} /> : <ExcludeForm row={row} onCancel={() => setOpen(null)} />}
@@ -68,7 +70,7 @@ const VIA: Record<string, string> = {
 function State({ row }: { row: RenewalRowData }) {
   if (row.state === "awaiting") {
     return (
-      <span className="inline-flex flex-col gap-0.5">
+      <span className="inline-flex flex-col items-start gap-0.5">
         <Badge tone="amber">awaiting renewal</Badge>
         {row.proofRefused && <span className="text-xs text-slate-600" data-testid="token-or-operator">token or operator only: its key is not trusted</span>}
       </span>

@@ -4,9 +4,11 @@ import { listIssuers } from "@/lib/issuers/service";
 import { currentCrl } from "@/lib/revocation/crlStore";
 import { certificatesBySerial, pendingRevocationAuthors, pendingRevocationCounts } from "@/lib/revocation/queries";
 import { revocationHistory, revocationStatus } from "@/lib/revocation/status";
+import { progressOf } from "@/lib/revocation/progress";
 import { renewalMethods } from "@/lib/revocation/renewal";
 import { Alert, Badge, Card, PageHeader } from "@/components/ui/Card";
 import { PendingRevocation } from "./PendingRevocation";
+import { LiveStatus } from "./LiveProgress";
 import { RnHistory } from "@/components/revocation/RnHistory";
 import { requireUser } from "@/app/_lib/session";
 import { dashboardUrl, noticeText } from "./urls";
@@ -41,6 +43,8 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
   const canWrite = can(me.role, "certificates:write");
   const repo = `/api/repository/${encodeURIComponent(selected)}`;
   const now = new Date();
+  // The first paint's progress; the client polls for newer (LiveProgress.tsx).
+  const progress = progressOf(status, now);
   return (
     <>
       <PageHeader title="Revocation" subtitle="Devices accept a certificate only if its serial is at least the issuer's revocation number (RN). Revoking serial S renews everything at or below S, then moves the RN to S+1." />
@@ -87,7 +91,10 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
         </Card>
       </div>
 
-      <h2 className="mb-3 text-lg font-semibold text-slate-900">Pending revocations</h2>
+      <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+        <h2 className="text-lg font-semibold text-slate-900">Pending revocations</h2>
+        <LiveStatus initial={progress} />
+      </div>
       <div className="mb-8 space-y-6">
         {status.pending.length === 0 ? (
           <p className="rounded-lg border border-dashed border-slate-300 bg-white px-5 py-8 text-center text-sm text-slate-600">
@@ -96,7 +103,7 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
         ) : (
           // Newest first: the latest revocation is the one the operator just opened.
           [...status.pending].reverse().map((p) => (
-            <PendingRevocation key={p.serial.toString()} issuer={selected} rn={status.revocationNumber} p={p} certs={certs} methods={methods} createdBy={authors.get(p.serial)} canWrite={canWrite} now={now} />
+            <PendingRevocation key={p.serial.toString()} issuer={selected} rn={status.revocationNumber} p={p} progress={progress} certs={certs} methods={methods} createdBy={authors.get(p.serial)} canWrite={canWrite} now={now} />
           ))
         )}
       </div>

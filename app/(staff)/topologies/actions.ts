@@ -1,8 +1,6 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { isRedirectError } from "next/dist/client/components/redirect-error";
-import { ForbiddenError } from "@/lib/auth";
 import { InputError } from "@/lib/errors";
 import { createTopology, deleteTopology, importTopology, renameTopology, saveTopologyDocument } from "@/lib/topologies";
 import { documentSizeError } from "@/lib/topologies/document";
@@ -56,12 +54,9 @@ export type SaveResult =
   | { ok: true; updatedAt: string; errors: TopologyError[] }
   | { ok: false; message: string; conflict: boolean };
 
+/** The form-state mapping (formError, which also lets Next's redirects through), as the editor's result. */
 function failure(err: unknown): { ok: false; message: string; conflict: boolean } {
-  if (isRedirectError(err)) throw err;
-  if (err instanceof InputError) return { ok: false, message: err.message, conflict: err.status === 409 };
-  if (err instanceof ForbiddenError) return { ok: false, message: err.message, conflict: false };
-  console.error(err);
-  return { ok: false, message: "something went wrong on the server; nothing was saved", conflict: false };
+  return { ok: false, message: formError(err).message, conflict: err instanceof InputError && err.status === 409 };
 }
 
 /** The editor's Save: the whole document, refused if someone saved a newer version meanwhile. */

@@ -7,7 +7,7 @@ import { formError, str, type FormState } from "@/app/_lib/actions";
 export async function createUserAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("users:manage");
   try {
-    const u = await createUser(actorOf(me), { email: str(form, "email"), name: str(form, "name"), role: str(form, "role") as never, password: str(form, "password") });
+    const u = await createUser(actorOf(me), { email: str(form, "email"), name: str(form, "name"), role: str(form, "role"), password: str(form, "password") });
     revalidatePath("/users");
     return { status: "ok", message: `created ${u.email} (${u.role})` };
   } catch (err) {

@@ -7,9 +7,9 @@ import { register } from "./device";
 import { CliExit } from "../io";
 import { InputError } from "../../errors";
 import { pemEncode } from "../../pki/pem";
-import { signRevocationInfo } from "../../revocation/info";
+import { signRevocationInfo } from "../../revocation-info/info";
 import { deviceCheck, deviceFetch, deviceTrust } from "./deviceRun";
-import { deadPort, issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa } from "../../device/testSupport";
+import { deadPort, issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa } from "../../test/device";
 
 let ca: TestCa;
 let dir: string;

@@ -1,7 +1,7 @@
 import { readFileArg } from "../io";
 import { InputError } from "../../errors";
 import { MAX_OBJECT_BYTES } from "../../pki/pem";
-import { revocationNumberToJson } from "../../revocation/infoJson";
+import { revocationNumberToJson } from "../../revocation-info/infoJson";
 import { fetchRevocation } from "../../device/remote";
 import { trust } from "../../device/state";
 import { loadState, updateStateFile } from "../../device/stateFile";

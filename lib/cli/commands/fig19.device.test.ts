@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pemEncode } from "../../pki/pem";
-import { signRevocationInfo } from "../../revocation/info";
+import { signRevocationInfo } from "../../revocation-info/info";
 import { deviceCheck, deviceFetch, deviceTrust } from "./deviceRun";
-import { issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa, type TestLeaf } from "../../device/testSupport";
+import { issueLeaf, makeCa, startHttpServer, startTlsServer, type RunningServer, type TestCa, type TestLeaf } from "../../test/device";
 
 /**
  * Seed 000, FIG. 19, at the device level, through the `rootline device` command logic:

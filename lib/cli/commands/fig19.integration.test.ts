@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../certificates/issue";
 import { requestFromCsr } from "../../certificates/request";
 import { deviceCheck, deviceFetch, deviceTrust } from "./deviceRun";
-import { startHttpServer, startTlsServer, type RunningServer } from "../../device/testSupport";
+import { startHttpServer, startTlsServer, type RunningServer } from "../../test/device";
 import { createIssuer } from "../../issuers/service";
 import { addDays } from "../../issuers/validity";
 import { pemEncode } from "../../pki/pem";

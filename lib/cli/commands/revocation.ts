@@ -19,12 +19,13 @@ export function register(program: Command): void {
     .requiredOption("--reason <reason>", "RFC 5280 reason: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, aACompromise, unspecified")
     .requiredOption("--order <order>", "renew-first (RN moves when replacements are issued) | raise-first (RN moves now)")
     .option("--exclude <serial>", "serial of a stopped server: no replacement awaited (repeatable)", collect)
-    .option("--deadline-days <n>", "move the RN anyway after this many days")
+    .option("--deadline-days <n>", "move the RN anyway after this many days (1 to 3650)")
     .action(async (o: { issuer: string; serial: string; reason: string; order: string; exclude?: string[]; deadlineDays?: string }) => {
       const { startRevocation } = await import("../../revocation/prefix");
       const { cliActor } = await import("../../auth/actor");
       const exclude = await Promise.all((o.exclude ?? []).map((s) => serial(s, "exclude")));
-      const deadline = o.deadlineDays ? new Date(Date.now() + parsePositiveInt(o.deadlineDays, "deadline-days") * 86_400_000) : undefined;
+      const { parseDeadline } = await import("../../revocation/deadline");
+      const deadline = parseDeadline(o.deadlineDays, new Date(), "deadline-days");
       const r = await startRevocation(cliActor(), { issuer: o.issuer, serial: await serial(o.serial), reason: o.reason, order: o.order, exclude, deadline });
       printJson({ issuer: r.issuer, serial: r.serial, order: r.order, revocationNumber: r.revocationNumber, completed: r.completed, awaiting: r.awaiting, renewalTokens: r.tokens });
     });

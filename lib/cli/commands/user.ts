@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const { cliActor } = await import("../../auth/actor");
       const password = (await readStdin()).replace(/\r?\n$/, "");
       if (!password) throw new InputError("password", "no password on standard input (e.g. `echo 'secret…' | rootline user create …`)");
-      const u = await createUser(cliActor(), { email: o.email, role: o.role as never, name: o.name, password });
+      const u = await createUser(cliActor(), { email: o.email, role: o.role, name: o.name, password });
       printJson({ id: u.id, email: u.email, role: u.role });
     });
   user

@@ -7,7 +7,8 @@ import { KeyTypeSelect } from "@/components/KeyTypeSelect";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { issueAction } from "../actions";
 
-export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defaultIssuer?: string }) {
+/** `profiles`: the ones a request may name (lib/pki/profiles.ts); the action refuses any other through lib. */
+export function IssueForm({ issuers, profiles, defaultIssuer }: { issuers: string[]; profiles: { name: string; label: string }[]; defaultIssuer?: string }) {
   const { state, formAction: action, fe, v } = useFormAction(issueAction);
   const [mode, setMode] = useState<"csr" | "generate">("csr");
   const tab = (m: typeof mode, label: string) => (
@@ -30,10 +31,8 @@ export function IssueForm({ issuers, defaultIssuer }: { issuers: string[]; defau
           </Select>
         </Field>
         <Field label="Profile" name="profile" error={fe.profile}>
-          <Select name="profile" defaultValue={v.profile ?? "server"}>
-            <option value="server">Server (TLS server authentication)</option>
-            <option value="client">Client (TLS client authentication)</option>
-            <option value="both">Server + client</option>
+          <Select name="profile" defaultValue={v.profile ?? profiles[0]?.name} invalid={!!fe.profile}>
+            {profiles.map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
           </Select>
         </Field>
       </div>

@@ -1,6 +1,5 @@
 import { exportCertificate } from "@/lib/certificates";
-import { ForbiddenError } from "@/lib/auth";
-import { InputError } from "@/lib/errors";
+import { errorResponse } from "@/lib/errors";
 import { actorOf, currentUser } from "@/app/_lib/session";
 
 export const dynamic = "force-dynamic";
@@ -18,9 +17,7 @@ async function respond(id: string, format: string, password?: string): Promise<R
       },
     });
   } catch (err) {
-    if (err instanceof InputError) return Response.json({ error: err.message, field: err.field }, { status: err.status });
-    if (err instanceof ForbiddenError) return Response.json({ error: err.message }, { status: 403 });
-    throw err;
+    return errorResponse(err);
   }
 }
 

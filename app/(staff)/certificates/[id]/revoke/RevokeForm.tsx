@@ -2,6 +2,8 @@
 import Link from "next/link";
 import { startTransition, useActionState, useState } from "react";
 import { keyDistrusted, RAISE_FIRST_REASONS, REVOCATION_REASON_LABELS, REVOKING_REASONS, type RevocationReason } from "@/lib/pki/reasons";
+import { DEADLINE_DAYS } from "@/lib/revocation/deadline";
+import { planRenewals, reasonStopsTarget } from "@/lib/revocation/plan";
 import { Alert, Card } from "@/components/ui/Card";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Button, ButtonLink } from "@/components/ui/Button";
@@ -39,11 +41,9 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
   const fe = state.status === "error" ? state.fieldErrors : {};
   // Errors about a field show beside it; the banner is for the rest (e.g. revoked meanwhile).
   const general = state.status === "error" && !PLACED.some((f) => fe[f]) ? state.message : null;
-  const targetStopped = reason === "cessationOfOperation";
-  const isStopped = (r: AffectedRow) => excluded.has(r.serial) || (r.serial === preview.serial && targetStopped);
-  const collateral = preview.affected.filter((r) => r.serial !== preview.serial && !isStopped(r));
-  const awaited = preview.affected.filter((r) => !isStopped(r));
-  const tokens = awaited.filter((r) => !r.pendingElsewhere).length;
+  // What confirming does with each holder, by the rule the revocation itself applies.
+  const plan = planRenewals(preview.affected, { reason, exclude: excluded });
+  const stopped = new Set(plan.stopped.map((r) => r.serial));
   const toggle = (s: string) => setExcluded((prev) => { const n = new Set(prev); if (n.has(s)) n.delete(s); else n.add(s); return n; });
 
   return (
@@ -88,12 +88,12 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
           A revocation number is a low-water mark, so revoking serial <span className="font-mono">{preview.serial}</span> also invalidates every certificate of {preview.issuer} below it that devices still accept. Each holder is asked to renew (new key, new serial). Tick a server that has stopped: nobody waits for its replacement.
         </p>
         {fe.exclude && <p role="alert" className="mb-2 text-sm text-red-700" data-field-error="exclude">{fe.exclude}</p>}
-        <AffectedTable rows={preview.affected} target={preview.serial} excluded={excluded} targetStopped={targetStopped} onToggle={toggle} />
+        <AffectedTable rows={preview.affected} stopped={stopped} targetStopped={reasonStopsTarget(reason)} onToggle={toggle} />
       </Card>
 
       <Card title="3 · Order and deadline">
         <div className="space-y-5">
-          <OrderChoice order={order} onChange={(o) => { setOrder(o); setOrderPicked(true); }} serial={preview.serial} newRn={preview.newRn} collateral={collateral} awaited={awaited.length} />
+          <OrderChoice order={order} onChange={(o) => { setOrder(o); setOrderPicked(true); }} serial={preview.serial} newRn={preview.newRn} collateral={plan.collateral} awaited={plan.awaited.length} />
           {order === "renew-first" && raiseFirstAdvised(reason) && (
             <p role="status" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="renew-first-warning">
               <strong>{REVOCATION_REASON_LABELS[reason as RevocationReason]} with renew-first:</strong> devices keep accepting serial <span className="font-mono">{preview.serial}</span> — and whoever stole its key — until the last replacement is issued or you force completion. Raise the RN first unless the collateral outage is worse.
@@ -101,14 +101,14 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
           )}
           {fe.order && <p role="alert" className="text-sm text-red-700" data-field-error="order">{fe.order}</p>}
           <div className="max-w-xs">
-            <Field label="Deadline (days, optional)" name="deadline" error={fe.deadline} hint="When it passes, the expiry sweep completes the revocation by force. Empty: no deadline.">
-              <Input name="deadline" type="number" min={1} max={3650} inputMode="numeric" value={deadline} onChange={(e) => setDeadline(e.target.value)} invalid={!!fe.deadline} placeholder="e.g. 14" />
+            <Field label="Deadline (days, optional)" name="deadline" error={fe.deadline} hint={`${DEADLINE_DAYS.min} to ${DEADLINE_DAYS.max} days. When it passes, the expiry sweep completes the revocation by force. Empty: no deadline.`}>
+              <Input name="deadline" type="number" min={DEADLINE_DAYS.min} max={DEADLINE_DAYS.max} inputMode="numeric" value={deadline} onChange={(e) => setDeadline(e.target.value)} invalid={!!fe.deadline} placeholder="e.g. 14" />
             </Field>
           </div>
         </div>
       </Card>
 
-      <Summary preview={preview} order={order} awaited={awaited.length} tokens={tokens} stopped={preview.affected.length - awaited.length} />
+      <Summary preview={preview} order={order} awaited={plan.awaited.length} tokens={plan.tokens} stopped={plan.stopped.length} />
       <div className="flex items-center gap-3">
         <Button type="submit" variant="danger" disabled={pending}>{pending ? "Revoking…" : `Revoke serial ${preview.serial}`}</Button>
         <Link href={`/certificates/${preview.certificateId}`} className="text-sm font-medium text-slate-600 hover:underline">Cancel</Link>

@@ -2,7 +2,7 @@
 import { redirect } from "next/navigation";
 import { getCertificate } from "@/lib/certificates";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
-import { InputError } from "@/lib/errors";
+import { parseDeadline } from "@/lib/revocation/deadline";
 import { startRevocation } from "@/lib/revocation/prefix";
 import { actorOf, requireUser } from "@/app/_lib/session";
 import { fieldError, formError, str, type FormState } from "@/app/_lib/actions";
@@ -17,16 +17,6 @@ export interface StartedResult {
   /** Where "Done" leads: the dashboard with the notice for this revocation. */
   next: string;
   tokens: { serial: string; token: string }[];
-}
-
-const MAX_DEADLINE_DAYS = 3650;
-
-/** Days from now, as the operator types them; empty means no deadline. */
-function deadlineFrom(days: string, now: Date): Date | undefined {
-  const t = days.trim();
-  if (!t) return undefined;
-  if (!/^[0-9]+$/.test(t) || Number(t) < 1 || Number(t) > MAX_DEADLINE_DAYS) throw new InputError("deadline", `the deadline is a whole number of days from 1 to ${MAX_DEADLINE_DAYS}, got "${t}"`);
-  return new Date(now.getTime() + Number(t) * 86_400_000);
 }
 
 /**
@@ -48,7 +38,7 @@ export async function revokeAction(_prev: FormState<StartedResult>, form: FormDa
       reason: str(form, "reason"),
       order: str(form, "order"),
       exclude: form.getAll("exclude").map((v) => serialFromDecimal(String(v), "exclude")),
-      deadline: deadlineFrom(str(form, "deadline"), now),
+      deadline: parseDeadline(str(form, "deadline"), now),
       now,
     });
     const notice = r.completed ? "started-completed" : r.order === "raise-first" ? "started-raised" : "started";

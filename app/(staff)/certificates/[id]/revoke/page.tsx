@@ -18,7 +18,7 @@ function serialize(certificateId: string, p: RevocationPreview): PreviewData {
     subject: p.target.subject,
     currentRn: p.currentRevocationNumber.toString(),
     newRn: p.newRevocationNumber.toString(),
-    affected: p.affected.map((a) => ({ serial: a.serial.toString(), subject: a.subject, sans: a.sans, notAfter: a.notAfter.toISOString().slice(0, 10), pendingElsewhere: a.pendingElsewhere })),
+    affected: p.affected.map((a) => ({ serial: a.serial.toString(), subject: a.subject, sans: a.sans, notAfter: a.notAfter.toISOString().slice(0, 10), isTarget: a.isTarget, pendingElsewhere: a.pendingElsewhere })),
   };
 }
 

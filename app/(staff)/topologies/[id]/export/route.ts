@@ -1,5 +1,5 @@
 import { exportTopology } from "@/lib/topologies";
-import { NotFoundError } from "@/lib/errors";
+import { errorResponse } from "@/lib/errors";
 import { currentUser } from "@/app/_lib/session";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +17,6 @@ export async function GET(_req: Request, { params }: { params: Promise<{ id: str
       },
     });
   } catch (err) {
-    if (err instanceof NotFoundError) return Response.json({ error: err.message }, { status: 404 });
-    throw err;
+    return errorResponse(err);
   }
 }

@@ -1,18 +1,13 @@
 import { z } from "zod";
 import { pendingRenewal, renewWithProof, renewWithToken } from "@/lib/revocation/renewal";
-import { InputError } from "@/lib/errors";
+import { errorResponse } from "@/lib/errors";
 import { pemEncode } from "@/lib/pki/pem";
-import { json, jsonError, readJson } from "@/lib/http/api";
+import { json, readJson } from "@/lib/http/api";
 import { issuerParam, serialParam } from "@/lib/http/params";
 
 export const dynamic = "force-dynamic";
 
 type Ctx = { params: Promise<{ issuer: string; serial: string }> };
-
-function errors(err: unknown): Response {
-  if (err instanceof InputError) return jsonError(err.status, err.message, err.field);
-  throw err;
-}
 
 /**
  * For application servers (SPEC 2.1): is a renewal due for my certificate? Public and
@@ -25,7 +20,7 @@ export async function GET(_req: Request, { params }: Ctx) {
     const p = await pendingRenewal(target.issuer, target.serial);
     return p ? json({ pending: true, ...p }) : json({ pending: false, issuer: target.issuer, serial: target.serial.toString() });
   } catch (err) {
-    return errors(err);
+    return errorResponse(err);
   }
 }
 
@@ -53,6 +48,6 @@ export async function POST(req: Request, { params }: Ctx) {
         : await renewWithProof({ ...target, certificate: body.certificate, signature: new Uint8Array(Buffer.from(body.signature, "base64")), csr: body.csr });
     return json({ serial: r.replacement.serial.toString(), pem: pemEncode("CERTIFICATE", r.replacement.der), revocationCompleted: r.completed.length > 0 }, 201);
   } catch (err) {
-    return errors(err);
+    return errorResponse(err);
   }
 }

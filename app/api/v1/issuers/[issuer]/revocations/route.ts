@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDeadline } from "@/lib/revocation/deadline";
 import { startRevocation } from "@/lib/revocation/prefix";
 import { revocationStatus } from "@/lib/revocation/status";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
@@ -15,7 +16,8 @@ const Body = z.object({
   reason: z.string({ error: "reason is required (an RFC 5280 reason name)" }),
   order: z.enum(["renew-first", "raise-first"], { error: "order must be renew-first or raise-first" }),
   exclude: z.array(serialString("exclude"), { error: "exclude must be an array of serials" }).max(10_000).optional(),
-  deadlineDays: z.number({ error: "deadlineDays must be a number" }).int().min(1).max(3650).optional(),
+  // Its bounds are lib/revocation/deadline.ts's, shared with the form and the CLI.
+  deadlineDays: z.number({ error: "deadlineDays must be a number" }).optional(),
 });
 
 /** The issuer's RN and pending prefix revocations (the CLI's `revocation status --json`). */
@@ -34,7 +36,7 @@ export const POST = apiRoute("certificates:write", async (actor, req, { params }
     reason: b.reason,
     order: b.order,
     exclude: b.exclude,
-    deadline: b.deadlineDays ? new Date(Date.now() + b.deadlineDays * 86_400_000) : undefined,
+    deadline: parseDeadline(b.deadlineDays, new Date(), "deadlineDays"),
   });
   return json(r, 201);
 });

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { appendAudit } from "../audit";
 import { SYSTEM } from "../auth/actor";
 import { db } from "../db";
-import { masterKeys } from "./masterKey";
+import { masterKeys } from "../secrets/masterKey";
 
 masterKeys();
 console.log(`ready ${process.pid}`);

@@ -4,7 +4,7 @@ import { bitString, integer, octetString, oid, parseDer, seq, tlv, utf8String } 
 import { InputError } from "../errors";
 import { spkiSha256Hex, toKeyObject } from "../pki/keys";
 import { OID } from "../pki/oids";
-import { makeCa, issueLeaf, type TestCa } from "../device/testSupport";
+import { makeCa, issueLeaf, type TestCa } from "../test/device";
 import { parseRevocationInfo, signRevocationInfo, verifyRevocationInfo } from "./info";
 import { MAX_REVOCATION_NUMBER, encodeRevocationInfo, encodeSignedRevocationInfo } from "./infoDer";
 

@@ -1,12 +1,12 @@
 /** Helpers shared by the rotation tests (not part of the public API). */
 import fc from "fast-check";
-import type { Csr } from "./dag";
-import type { GroupPlan, PlanOptions, Topology } from "./model";
-import { planUpdate } from "./planner";
-import { computeRoutes } from "./routing";
-import { GroupState, stepFailure, type StepFailure } from "./simulator";
-import type { TaskTable } from "./tasks";
-import { parseTopology } from "./validate";
+import type { Csr } from "../rotation/dag";
+import type { GroupPlan, PlanOptions, Topology } from "../rotation/model";
+import { planUpdate } from "../rotation/planner";
+import { computeRoutes } from "../rotation/routing";
+import { GroupState, stepFailure, type StepFailure } from "../rotation/simulator";
+import type { TaskTable } from "../rotation/tasks";
+import { parseTopology } from "../rotation/validate";
 
 type NodeSpec = string | { id: string; direct?: boolean; acceptsConnections?: boolean };
 type LinkSpec = [client: string, server: string, group?: string, auth?: "mutual" | "one-way"];

@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, expect } from "vitest";
 import { InputError } from "../errors";
-import { createCaCertificate } from "./issue";
-import { x509 } from "./crypto";
-import { generateKeyPair, type KeyType } from "./keys";
-import { signatureScheme } from "./signature";
+import { createCaCertificate } from "../pki/issue";
+import { x509 } from "./x509";
+import { generateKeyPair, type KeyType } from "../pki/keys";
+import { signatureScheme } from "../pki/signature";
 
 export interface OpensslResult {
   status: number;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { parseProfile, PROFILE_NAMES, REQUESTABLE_PROFILE_NAMES } from "./profiles";
+
+describe("which profiles a request may name", () => {
+  it("the issue form, the API and the CLI offer server, client and both", () => {
+    expect(REQUESTABLE_PROFILE_NAMES).toEqual(["server", "client", "both"]);
+  });
+
+  const table = [
+    ["server", true],
+    ["client", true],
+    ["both", true],
+    // The repository's marker would let the holder pose as the repository; CA certificates come with issuers.
+    ["repository", false],
+    ["ca", false],
+  ] as const;
+
+  it("the table covers every profile", () => {
+    expect(table.map(([n]) => n).sort()).toEqual([...PROFILE_NAMES].sort());
+  });
+
+  it.each(table)("%s: requestable %s; Rootline itself may use it either way", (name, requestable) => {
+    if (requestable) expect(parseProfile(name).name).toBe(name);
+    else expect(() => parseProfile(name)).toThrow(expect.objectContaining({ field: "profile", message: expect.stringContaining("issued by Rootline itself only") }));
+    expect(parseProfile(name, "profile", { internal: true }).name).toBe(name);
+  });
+
+  it.each([["Server"], [""], [undefined], [1]])("refuses %j, listing only the requestable ones", (input) => {
+    expect(() => parseProfile(input)).toThrow(expect.objectContaining({ field: "profile", message: expect.stringMatching(/expected one of server, client, both$/) }));
+  });
+});
