@@ -4,7 +4,8 @@ import { requestFromCsr } from "../certificates/request";
 import { createIssuer } from "../issuers/service";
 import { makeCsr } from "../test/csr";
 import { completeRevocation, excludeFromRevocation, startRevocation } from "./prefix";
-import { revocationProgress } from "./progress";
+import { progressOf, revocationProgress } from "./progress";
+import { revocationStatus } from "./status";
 import { renewCertificate } from "./renewal";
 
 const op = { kind: "user", name: "op@x", role: "operator" } as const;
@@ -20,6 +21,9 @@ describe("revocation progress for the dashboard's poll", () => {
     seen.add(p.version);
     // Nothing changed: the same version, so the page is not refreshed for nothing.
     expect((await revocationProgress(CA)).version).toBe(p.version);
+    // What the page rendered first (from the full status) and what the poll counts agree.
+    const now = new Date(p.at);
+    expect(progressOf(await revocationStatus(CA), now)).toEqual(p);
     return p;
   };
 
@@ -28,7 +32,10 @@ describe("revocation progress for the dashboard's poll", () => {
     ["serial 3 revoked: 3 awaited", () => startRevocation(op, { issuer: CA, serial: 3n, reason: "superseded", order: "renew-first" }), { pending: [{ serial: "3", renewed: 0, excluded: 0, awaiting: 3 }] }],
     ["1 renewed by an operator", async () => renewCertificate(op, { issuer: CA, serial: 1n, csr: (await makeCsr("p1.example")).pem }), { pending: [{ serial: "3", renewed: 1, excluded: 0, awaiting: 2 }] }],
     ["2 excluded", () => excludeFromRevocation(op, { issuer: CA, serial: 2n }), { pending: [{ serial: "3", renewed: 1, excluded: 1, awaiting: 1 }] }],
-    ["forced: nothing pending, RN 4", () => completeRevocation(op, { issuer: CA, serial: 3n, force: true }), { revocationNumber: "4", pending: [] }],
+    // 4 is 1's replacement. Its revocation asks 2 (excluded only from the earlier one) and 4, and
+    // waits for 3 through the earlier one; the earlier one now also waits for 2 (serial <= 3).
+    ["4 revoked too", () => startRevocation(op, { issuer: CA, serial: 4n, reason: "superseded", order: "renew-first" }), { pending: [{ serial: "3", awaiting: 2 }, { serial: "4", renewed: 0, excluded: 0, awaiting: 3 }] }],
+    ["forced: nothing pending, RN 5", () => completeRevocation(op, { issuer: CA, serial: 4n, force: true }), { revocationNumber: "5", pending: [] }],
   ];
 
   it.each(steps)("%s", async (_name, act, expected) => {
