@@ -37,18 +37,26 @@ export type WriteHealth = { ok: true } | { ok: false; db: "busy" | "wedged" | "e
  *   one connection), then BEGIN IMMEDIATE retried asynchronously with backoff until
  *   the deadline, then a DatabaseBusyError (retryable: nothing was written). The
  *   queue is released on every path: commit, rollback, a failed BEGIN, a failed COMMIT.
- *   Autocommit statements outside a transaction get the same asynchronous retry.
+ *   Autocommit writes outside a transaction wait for that queue (so they never join
+ *   another request's open transaction, and never roll back with it) and get the same
+ *   asynchronous retry.
+ * - Reads outside a transaction go to a second connection. Between the awaits of an
+ *   interactive transaction its writes are visible on the writer's connection, so a
+ *   read there (the repository signing the RN it sees) could publish what then rolls
+ *   back. The reader sees committed data only (WAL), and never waits for the writer.
  */
 export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = "sqlite" as const;
   readonly adapterName: string;
   readonly #inner: PrismaBetterSQLite3;
+  readonly #readerFactory: PrismaBetterSQLite3;
   readonly #lock = new TxQueue();
   #waitingSince: number | null = null;
   #probe: { at: number; result: Promise<WriteHealth> } | null = null;
 
   constructor(url: string) {
     this.#inner = new PrismaBetterSQLite3({ url, timeout: BUSY_WAIT_MS });
+    this.#readerFactory = new PrismaBetterSQLite3({ url, timeout: BUSY_WAIT_MS });
     this.adapterName = this.#inner.adapterName;
   }
 
@@ -56,23 +64,29 @@ export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
     const inner = await this.#inner.connect();
     const client = (inner as unknown as { client: Database.Database }).client;
     tune(client);
+    // Opened after the writer, which created the file and set WAL.
+    const reader = await this.#readerFactory.connect();
+    this.#reader = (reader as unknown as { client: Database.Database }).client;
+    this.#reader.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
     this.client = client;
-    return this.#wrap(inner, client);
+    return this.#wrap(inner, client, reader);
   }
 
-  /** The connection Prisma opened, for the change token below; null before the first query. */
+  /** The connection Prisma opened, for writes and transactions; null before the first query. */
   client: Database.Database | null = null;
+  #reader: Database.Database | null = null;
 
   /**
-   * Changes whenever anything committed to the database: `data_version` counts other
-   * connections' commits (other processes), `total_changes()` this connection's own.
+   * Changes whenever anything committed to the database, in this process or another:
+   * the reader connection never writes, so its `data_version` moves with every commit
+   * of every other connection, ours included — and not with writes still uncommitted.
    * Costs microseconds, so read-mostly endpoints can validate a cache on every request.
    */
   changeToken(): string | null {
-    if (!this.client) return null;
+    if (!this.#reader) return null;
     // Prepared once: pragma() would compile a statement per call (2.4 µs vs 0.8 µs).
-    this.#token ??= this.client.prepare("SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()").pluck();
-    return this.#token.get() as string;
+    this.#token ??= this.#reader.prepare("SELECT data_version FROM pragma_data_version()").pluck();
+    return String(this.#token.get());
   }
 
   #token: Database.Statement | undefined;
@@ -117,16 +131,30 @@ export class RootlineSqlite implements SqlMigrationAwareDriverAdapterFactory {
     }
   }
 
-  #wrap(inner: SqlDriverAdapter, client: Database.Database): SqlDriverAdapter {
+  #wrap(inner: SqlDriverAdapter, client: Database.Database, reader: SqlDriverAdapter): SqlDriverAdapter {
     const begin = client.prepare("BEGIN IMMEDIATE");
     const retry = <T>(run: () => Promise<T>) => this.#retryBusy(run, Date.now() + dbBusyDeadlineMs());
+    // An autocommit write takes its turn in the transaction queue: on the shared writer
+    // connection it would otherwise become part of whichever transaction is open.
+    const write = async <T>(run: () => Promise<T>) => {
+      const deadline = Date.now() + dbBusyDeadlineMs();
+      const release = await this.#lock.acquire(deadline);
+      try {
+        return await this.#retryBusy(run, deadline);
+      } finally {
+        release();
+      }
+    };
     return {
       provider: inner.provider,
       adapterName: inner.adapterName,
-      queryRaw: (q: SqlQuery) => retry(() => inner.queryRaw(q)),
-      executeRaw: (q: SqlQuery) => retry(() => inner.executeRaw(q)),
-      executeScript: (script: string) => inner.executeScript(script),
-      dispose: () => inner.dispose(),
+      queryRaw: (q: SqlQuery) => (isRead(q.sql) ? retry(() => reader.queryRaw(q)) : write(() => inner.queryRaw(q))),
+      executeRaw: (q: SqlQuery) => write(() => inner.executeRaw(q)),
+      executeScript: (script: string) => write(() => inner.executeScript(script)),
+      dispose: async () => {
+        await reader.dispose();
+        await inner.dispose();
+      },
       startTransaction: async (isolationLevel) => {
         // Same refusal as the adapter's own startTransaction.
         if (isolationLevel && isolationLevel !== "SERIALIZABLE") return inner.startTransaction(isolationLevel);
@@ -260,6 +288,11 @@ class TxQueue {
       else this.heldSince = null;
     };
   }
+}
+
+/** A statement that only reads (Prisma's reads are SELECTs; writes with RETURNING start with INSERT/UPDATE/DELETE). */
+function isRead(sql: string): boolean {
+  return /^\s*(SELECT|WITH)\b/i.test(sql) && !/\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql.slice(0, 200));
 }
 
 function isBusy(e: unknown): boolean {
