@@ -9,7 +9,7 @@ import { formatSans } from "../pki/san";
 import { sealCertificateKey } from "../secrets/keys";
 import { validityWindow } from "../issuers/validity";
 import { signerFor } from "./signers";
-import { advanceSerial, issuerByName } from "./state";
+import { advanceSerial, issuerByName } from "../store/state";
 import type { SignRequest } from "./request";
 
 export interface IssueOptions {

@@ -44,7 +44,7 @@ describe("rootline CLI (spawned)", () => {
     expect(rootline(["cert", "renew", "--issuer", "cli-ca", "--serial", "1", "--csr", path.join(dir, "a2.csr")]).out).toContain("BEGIN CERTIFICATE");
     expect(JSON.parse(rootline(["revocation", "complete", "--issuer", "cli-ca", "--serial", "2", "--force"]).out)).toMatchObject({ revocationNumber: 3, forced: true });
     expect(JSON.parse(rootline(["revocation", "status", "--issuer", "cli-ca", "--json"]).out)).toMatchObject({ revocationNumber: 3, pending: [] });
-  });
+  }, 120_000); // twelve spawned CLI runs: each pays tsx start-up, slow on a loaded 2-core machine
 
   it.each([
     [["issuer", "create", "--name", "x", "--key", "dsa"], "keyType"],

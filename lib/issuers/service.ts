@@ -2,10 +2,11 @@ import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { db, type Tx } from "../db";
+import { issuerByName } from "../store/state";
 import { parseCertificate, parseCertificateDer, privateKeyMatchesCertificate } from "../pki/certificate";
 import { createCaCertificate } from "../pki/issue";
 import { buildDn } from "../pki/dn";
-import { ConflictError, InputError, NotFoundError } from "../errors";
+import { ConflictError, InputError } from "../errors";
 import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { sealIssuerKey } from "../secrets/keys";
 import { withoutEmpty } from "../validation";
@@ -169,9 +170,13 @@ export async function listIssuers() {
   }));
 }
 
+/** What a page or the CLI may see of an issuer: never its sealed key (nor the CRL blob). */
+const PUBLIC_ISSUER = {
+  id: true, name: true, subject: true, keyType: true, certificateDer: true, notBefore: true, notAfter: true, certValidityDays: true,
+  firstSerial: true, nextSerial: true, revocationNumber: true, crlNumber: true, imported: true, generation: true, createdAt: true,
+} as const;
+
 /** The issuer without its sealed key; NotFoundError names the field the caller used. */
-export async function getIssuerByName(name: string, field = "issuer") {
-  const issuer = await db().issuer.findUnique({ where: { name }, omit: { sealedKey: true } });
-  if (!issuer) throw new NotFoundError(field, `no issuer named "${name}"`);
-  return issuer;
+export function getIssuerByName(name: string, field = "issuer") {
+  return issuerByName(db(), name, PUBLIC_ISSUER, field);
 }

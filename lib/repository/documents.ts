@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { issuerByName } from "../certificates/state";
+import { issuerByName } from "../store/state";
 import { databaseChangeToken, db } from "../db";
 import { pemEncode } from "../pki/pem";
 import { signRevocationInfo, type RevocationInfoJson } from "../revocation-info/info";

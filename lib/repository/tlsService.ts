@@ -1,7 +1,7 @@
 import { SYSTEM, type Actor } from "../auth/actor";
 import { issueCertificate } from "../certificates/issue";
 import { requestWithGeneratedKey } from "../certificates/request";
-import { issuerByName } from "../certificates/state";
+import { issuerByName } from "../store/state";
 import { db } from "../db";
 import { parseCertificateDer } from "../pki/certificate";
 import { renewGeneratedKey } from "../revocation/renewal";

@@ -1,7 +1,7 @@
 import { appendAudit } from "../audit";
 import { SYSTEM } from "../auth/actor";
 import { signerFor } from "../certificates/signers";
-import { issuerByName, storeCrl } from "../certificates/state";
+import { issuerByName, storeCrl } from "../store/state";
 import { db } from "../db";
 import { buildCrl, type CrlEntry } from "../pki/crl";
 import type { RevocationReason } from "../pki/reasons";

@@ -2,7 +2,7 @@ import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { hashSecret, newSecret } from "../auth/tokens";
-import { closePendingRenewals, issuerByName, markExcluded, markRevoked } from "../certificates/state";
+import { closePendingRenewals, issuerByName, markExcluded, markRevoked } from "../store/state";
 import { db, type Tx } from "../db";
 import { ConflictError, InputError, NotFoundError } from "../errors";
 import { parseRevokingReason, type RevocationReason } from "../pki/reasons";

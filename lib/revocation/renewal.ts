@@ -3,7 +3,7 @@ import { requirePermission } from "../auth/roles";
 import { hashSecret } from "../auth/tokens";
 import { issueCertificate } from "../certificates/issue";
 import { requestFromCsr, requestWithGeneratedKey, type SignRequest } from "../certificates/request";
-import { markRenewed, markSuperseded, type RenewalMethod } from "../certificates/state";
+import { markRenewed, markSuperseded, type RenewalMethod } from "../store/state";
 import { db, type Tx } from "../db";
 import { parseCertificate } from "../pki/certificate";
 import { ConflictError, InputError, NotFoundError } from "../errors";
@@ -12,7 +12,7 @@ import { parseCsr } from "../pki/csr";
 import { keyDistrusted } from "../pki/reasons";
 import { completeIfDone, loadIssuer } from "./prefix";
 
-export { RENEWAL_METHODS, type RenewalMethod } from "../certificates/state";
+export { RENEWAL_METHODS, type RenewalMethod } from "../store/state";
 
 /**
  * Issues the replacement for a certificate that has a pending renewal request, in one

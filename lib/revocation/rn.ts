@@ -1,6 +1,6 @@
 import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
-import { setRevocationNumber } from "../certificates/state";
+import { setRevocationNumber } from "../store/state";
 import type { Tx } from "../db";
 
 /**

@@ -28,7 +28,7 @@ export default async function TokensPage() {
               <Td>{t.role}</Td>
               <Td>{t.createdBy}</Td>
               <Td>{t.lastUsedAt ? day(t.lastUsedAt) : "never"}</Td>
-              <Td>{t.expiresAt ? day(t.expiresAt) : "never"}</Td>
+              <Td title={t.expiresAt?.toISOString()}>{t.expiresAt ? t.expiresAt.toISOString().slice(0, 10) : "never"}</Td>
               <Td><Badge tone={t.status === "revoked" ? "red" : t.status === "expired" ? "amber" : "green"}>{t.status}</Badge></Td>
               <Td className="text-right">
                 {!t.revokedAt && (
