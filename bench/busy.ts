@@ -33,11 +33,13 @@ export async function run(): Promise<void> {
   try {
     const url = `${app.base}/api/repository/${ISSUER}/revocation-info`;
     const csrs = makeCsrs(200, "busy");
+    let next = 0;
+    // Cycled: an unlocked writer issues more than 200 in a run, and a CSR may be signed again.
     const issueOnce = async () => {
       const r = await fetch(`${app.base}/api/v1/certificates`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: JSON.stringify({ issuer: ISSUER, csr: csrs.pop() }),
+        body: JSON.stringify({ issuer: ISSUER, csr: csrs[next++ % csrs.length] }),
       });
       await r.arrayBuffer();
       return r.status;
