@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAudit } from "../audit";
+import { appendAudit, appendAuditMany } from "../audit";
 import { type Actor } from "./actor";
 import { db, type Tx } from "../db";
 import { InputError } from "../errors";
@@ -79,9 +79,7 @@ export async function revokeApiToken(actor: Actor, id: string): Promise<void> {
     const row = await tx.apiToken.findUnique({ where: { id } });
     if (!row) throw new InputError("id", "no such API token", 404);
     if (row.revokedAt) return;
-    await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
-    forgetTokens([id]);
-    await appendAudit(tx, actor, { action: "api-token.revoke", targetType: "api-token", targetId: id, before: { revoked: false }, after: { revoked: true } });
+    await revokeTokens(tx, actor, [id]);
   });
 }
 
@@ -90,10 +88,16 @@ export async function revokeTokensOfUser(tx: Tx, actor: Actor, userId: string, r
   const live = await tx.apiToken.findMany({ where: { userId, revokedAt: null }, select: { id: true } });
   if (live.length === 0) return 0;
   const ids = live.map((t) => t.id);
+  await revokeTokens(tx, actor, ids, reason);
+  return ids.length;
+}
+
+/** Revokes live tokens in the caller's transaction: one audit event each, and out of this process's cache at once. */
+async function revokeTokens(tx: Tx, actor: Actor, ids: string[], reason?: string): Promise<void> {
   await tx.apiToken.updateMany({ where: { id: { in: ids } }, data: { revokedAt: new Date() } });
   forgetTokens(ids);
-  for (const id of ids) await appendAudit(tx, actor, { action: "api-token.revoke", targetType: "api-token", targetId: id, before: { revoked: false }, after: { revoked: true, reason } });
-  return ids.length;
+  const after = reason ? { revoked: true, reason } : { revoked: true };
+  await appendAuditMany(tx, ids.map((id) => ({ actor, input: { action: "api-token.revoke" as const, targetType: "api-token", targetId: id, before: { revoked: false }, after } })));
 }
 
 export type TokenAuth = { ok: true; actor: Actor } | { ok: false; message: string };

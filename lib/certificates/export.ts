@@ -3,6 +3,7 @@ import { InputError, NotFoundError } from "../errors";
 import { pemEncode } from "../pki/pem";
 import { buildPkcs12 } from "../pki/pkcs12";
 import { unsealCertificateKey } from "../secrets/keys";
+import { keyPurgedAt } from "../secrets/purge";
 import { requirePermission } from "../auth/roles";
 import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
@@ -42,8 +43,8 @@ export async function exportCertificate(actor: Actor, id: string, format: string
     case "p12": {
       requirePermission(actor.role, "certificates:write");
       if (!c.sealedKey) {
-        const purge = await db().auditEvent.findFirst({ where: { targetType: "certificate", targetId: c.id, action: "certificate.key-purge" }, select: { at: true } });
-        if (purge) throw new InputError("format", `Rootline deleted this certificate's generated key on ${purge.at.toISOString().slice(0, 10)} (holder keys are kept until the certificate is superseded, revoked or renewed, at most ROOTLINE_HOLDER_KEY_RETENTION_DAYS)`);
+        const purgedAt = await keyPurgedAt(db(), c.id);
+        if (purgedAt) throw new InputError("format", `Rootline deleted this certificate's generated key on ${purgedAt.toISOString().slice(0, 10)} (holder keys are kept until the certificate is superseded, revoked or renewed, at most ROOTLINE_HOLDER_KEY_RETENTION_DAYS)`);
         throw new InputError("format", "this certificate was issued from a CSR: Rootline never had its private key");
       }
       if (format === "p12" && (!password || password.length < 8)) throw new InputError("password", "choose a password of at least 8 characters to protect the PKCS#12 file");

@@ -9,14 +9,14 @@ import { formatSans } from "../pki/san";
 import { sealCertificateKey } from "../secrets/keys";
 import { validityWindow } from "../issuers/validity";
 import { signerFor } from "./signers";
-import { advanceSerial, issuerByName } from "../store/state";
+import { advanceSerial, issuerByName, type RenewalMethod } from "../store/state";
 import type { SignRequest } from "./request";
 
 export interface IssueOptions {
   /** The certificate this one replaces (renewal after a prefix revocation). */
   replacesId?: string;
   /** How a renewal was authenticated (token, proof-of-possession, …): recorded in its audit event. */
-  via?: string;
+  via?: RenewalMethod;
   /** Clock injection for tests (the expiry sweep). */
   now?: Date;
   /** Run inside the caller's transaction (renewal marks its request in the same one). */

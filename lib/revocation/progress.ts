@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { awaitingWhere } from "./affected";
 import { loadIssuer } from "./prefix";
 import type { revocationStatus } from "./status";
 
@@ -45,8 +46,7 @@ export async function revocationProgress(issuerName: string, now = new Date()): 
   const settledCount = (id: string, status: string) => settled.find((g) => g.revocationId === id && g.status === status)?._count._all ?? 0;
   const counts: Counts[] = [];
   for (const r of pending) {
-    // What the revocation of S waits for, earlier revocations' requests included (awaitingRenewals).
-    const awaiting = await tx.renewalRequest.count({ where: { status: "pending", serial: { lte: r.serial }, revocation: { issuerId: issuer.id, status: "pending" } } });
+    const awaiting = await tx.renewalRequest.count({ where: awaitingWhere(issuer.id, r.serial) });
     counts.push({ serial: r.serial, renewed: settledCount(r.id, "renewed"), excluded: settledCount(r.id, "excluded"), awaiting });
   }
   return progress(issuer.name, issuer.revocationNumber, counts, now);

@@ -10,9 +10,9 @@ import { ConflictError, InputError, NotFoundError } from "../errors";
 import { signatureScheme, verifySignature } from "../pki/signature";
 import { parseCsr } from "../pki/csr";
 import { keyDistrusted } from "../pki/reasons";
+import { keyPurgedAt } from "../secrets/purge";
 import { completeIfDone, loadIssuer } from "./prefix";
 
-export { RENEWAL_METHODS, type RenewalMethod } from "../store/state";
 
 /**
  * Issues the replacement for a certificate that has a pending renewal request, in one
@@ -78,8 +78,7 @@ export async function renewGeneratedKey(actor: Actor, input: { issuer: string; s
     const issuer = await loadIssuer(tx, input.issuer);
     const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial: input.serial } }, select: { id: true, sealedKey: true } });
     // A generated key purged after the holder took it (lib/secrets/purge.ts) was still Rootline's to replace.
-    const purged = old && !old.sealedKey && (await tx.auditEvent.count({ where: { targetType: "certificate", targetId: old.id, action: "certificate.key-purge" } })) > 0;
-    if (old && !old.sealedKey && !purged) throw new InputError("serial", `Rootline does not hold the key of serial ${input.serial}; renew it with the holder's CSR`);
+    if (old && !old.sealedKey && !(await keyPurgedAt(tx, old.id))) throw new InputError("serial", `Rootline does not hold the key of serial ${input.serial}; renew it with the holder's CSR`);
     return renewInTx(tx, actor, input.issuer, input.serial, withNewKey, input.now ?? new Date(), "generated-key");
   });
 }

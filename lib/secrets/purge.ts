@@ -1,6 +1,6 @@
 import { appendAuditMany } from "../audit";
 import { SYSTEM } from "../auth/actor";
-import { db } from "../db";
+import { db, type Tx } from "../db";
 
 const DAY_MS = 86_400_000;
 const BATCH = 500;
@@ -9,6 +9,16 @@ const BATCH = 500;
 export function holderKeyRetentionDays(env = process.env): number {
   const v = Number(env.ROOTLINE_HOLDER_KEY_RETENTION_DAYS ?? "30");
   return Number.isFinite(v) && v >= 0 ? v : 30;
+}
+
+/**
+ * When Rootline deleted a certificate's server-generated key, or null if it never did: a
+ * certificate without a key was either issued from a CSR or had its key purged, and only
+ * the purge's audit event tells them apart.
+ */
+export async function keyPurgedAt(tx: Tx, certificateId: string): Promise<Date | null> {
+  const purge = await tx.auditEvent.findFirst({ where: { targetType: "certificate", targetId: certificateId, action: "certificate.key-purge" }, select: { at: true } });
+  return purge?.at ?? null;
 }
 
 type Reason = "superseded" | "revoked" | "renewed" | "retention";

@@ -4,11 +4,10 @@ import { remacAnchors } from "../audit/anchor";
 import { db } from "../db";
 import { ConflictError } from "../errors";
 import { otherKeyHolders } from "./holders";
-import { PURPOSE, sealCertificateKey, sealIssuerKey, unsealCertificateKey, unsealIssuerKey } from "./keys";
+import { sealCertificateKey, sealIssuerKey, unsealCertificateKey, unsealIssuerKey } from "./keys";
 import { masterKeys } from "./masterKey";
 import { isCurrentSeal } from "./seal";
 
-export { PURPOSE };
 
 /**
  * Re-seals every private key under the current master key (and in the current,

@@ -76,6 +76,29 @@ export async function markRenewed(tx: Tx, requestId: string, replacementId: stri
   await tx.renewalRequest.update({ where: { id: requestId }, data: { status, replacementId, renewedAt: now, renewedVia: via, tokenHash: null } });
 }
 
+export interface NewRenewalRequest {
+  certificateId: string;
+  serial: bigint;
+  status: Extract<RenewalStatus, "pending" | "excluded">;
+  tokenHash: string | null;
+}
+
+/**
+ * Inserts a revocation's renewal requests with ONE statement, whatever their number: the
+ * rows travel as one JSON parameter and `json_each` expands them inside SQLite. A Prisma
+ * create per row (~1 ms each with its round trip) held the write lock for seconds at 10k
+ * certificates, and every other writer — other processes included — waited that long.
+ * Ids look like Prisma's cuids ("c" + 24 characters); nothing parses them.
+ */
+export async function insertRenewalRequests(tx: Tx, revocationId: string, rows: readonly NewRenewalRequest[]): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows.map((r) => [r.certificateId, r.serial.toString(), r.status, r.tokenHash]));
+  await tx.$executeRaw`
+    INSERT INTO "RenewalRequest" ("id", "revocationId", "certificateId", "serial", "status", "tokenHash")
+    SELECT 'c' || lower(hex(randomblob(12))), ${revocationId}, "value" ->> 0, CAST("value" ->> 1 AS INTEGER), "value" ->> 2, "value" ->> 3
+    FROM json_each(${json})`;
+}
+
 /** A stopped holder: no replacement is awaited, and its token stops working. */
 export async function markExcluded(tx: Tx, requestId: string): Promise<void> {
   const status: RenewalStatus = "excluded";
