@@ -19,19 +19,38 @@ export interface Dn {
 interface AttrSpec {
   key: DnKey;
   oid: string;
-  /** RFC 5280 Appendix A upper bounds, in characters. */
-  max: number;
   aliases: string[];
 }
 
+/**
+ * Longest value of each attribute, in characters: RFC 5280 Appendix A upper bounds;
+ * givenName/surname (ub-name 32768 there) are capped at 64 like CN. One table for names
+ * Rootline builds and names that arrive in requests.
+ */
+const MAX_CHARS: Readonly<Record<string, number>> = {
+  [OID.countryName]: 2,
+  [OID.stateOrProvinceName]: 128,
+  [OID.localityName]: 128,
+  [OID.streetAddress]: 128,
+  [OID.organizationName]: 64,
+  [OID.organizationalUnitName]: 64,
+  [OID.title]: 64,
+  [OID.commonName]: 64,
+  [OID.givenName]: 64,
+  [OID.surname]: 64,
+  [OID.serialNumber]: 64,
+  [OID.emailAddress]: 255,
+  [OID.domainComponent]: 63,
+};
+
 /** Encoding order, most general first (as OpenSSL and Go write it). */
 const ATTRS: readonly AttrSpec[] = [
-  { key: "C", oid: OID.countryName, max: 2, aliases: ["countryname"] },
-  { key: "ST", oid: OID.stateOrProvinceName, max: 128, aliases: ["stateorprovincename"] },
-  { key: "L", oid: OID.localityName, max: 128, aliases: ["localityname"] },
-  { key: "O", oid: OID.organizationName, max: 64, aliases: ["organizationname"] },
-  { key: "OU", oid: OID.organizationalUnitName, max: 64, aliases: ["organizationalunitname"] },
-  { key: "CN", oid: OID.commonName, max: 64, aliases: ["commonname"] },
+  { key: "C", oid: OID.countryName, aliases: ["countryname"] },
+  { key: "ST", oid: OID.stateOrProvinceName, aliases: ["stateorprovincename"] },
+  { key: "L", oid: OID.localityName, aliases: ["localityname"] },
+  { key: "O", oid: OID.organizationName, aliases: ["organizationname"] },
+  { key: "OU", oid: OID.organizationalUnitName, aliases: ["organizationalunitname"] },
+  { key: "CN", oid: OID.commonName, aliases: ["commonname"] },
 ];
 export const DN_KEYS: readonly DnKey[] = ATTRS.map((a) => a.key);
 const BY_NAME = new Map<string, AttrSpec>();
@@ -64,19 +83,23 @@ const BAD_CHARS =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const BAD_CHARS_TEXT = "control characters, bidirectional overrides or invalid Unicode";
 
+/** What is wrong with a value of attribute `oid` (shown as `type`), or null: the rules built and requested names share. */
+function valueProblem(oid: string, type: string, v: string): string | null {
+  if (v.trim() === "") return `${type} must not be empty`;
+  if (BAD_CHARS.test(v)) return `${type} contains ${BAD_CHARS_TEXT}`;
+  const country = oid === OID.countryName;
+  const len = [...v].length;
+  if (len > MAX_CHARS[oid]) return `${type} is ${len} characters long; at most ${MAX_CHARS[oid]} are allowed${country ? " (a two-letter country code, ISO 3166)" : ""}`;
+  return country && !/^[A-Za-z]{2}$/.test(v) ? `C must be a two-letter country code (ISO 3166), got "${v}"` : null;
+}
+
 function validateValue(spec: AttrSpec, raw: unknown, field: string): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== "string") throw new InputError(field, `${spec.key} must be text`);
   const v = raw.trim();
-  if (v === "") throw new InputError(field, `${spec.key} must not be empty`);
-  if (BAD_CHARS.test(v)) throw new InputError(field, `${spec.key} contains ${BAD_CHARS_TEXT}`);
-  if (spec.key === "C") {
-    if (!/^[A-Za-z]{2}$/.test(v)) throw new InputError(field, `C must be a two-letter country code (ISO 3166), got "${v}"`);
-    return v.toUpperCase();
-  }
-  const len = [...v].length;
-  if (len > spec.max) throw new InputError(field, `${spec.key} is ${len} characters long; at most ${spec.max} are allowed`);
-  return v;
+  const problem = valueProblem(spec.oid, spec.key, v);
+  if (problem) throw new InputError(field, problem);
+  return spec.key === "C" ? v.toUpperCase() : v;
 }
 
 function encodeFields(fields: DnFields): Buffer {
@@ -202,29 +225,27 @@ export function parseDnString(s: string, field = "subject"): DnFields {
  * upper bounds; givenName/surname (ub-name 32768 there) are capped at 64 like CN.
  */
 interface NameRule {
-  type: string;
-  max: number;
   tags: readonly number[];
   /** May appear in several RDNs (OU=a, OU=b; DC=example, DC=com). */
   repeatable?: boolean;
 }
 const DIRECTORY_STRING = [TAG.UTF8_STRING, TAG.PRINTABLE_STRING] as const;
 const NAME_RULES: Readonly<Record<string, NameRule>> = {
-  [OID.countryName]: { type: "C", max: 2, tags: [TAG.PRINTABLE_STRING] },
-  [OID.stateOrProvinceName]: { type: "ST", max: 128, tags: DIRECTORY_STRING },
-  [OID.localityName]: { type: "L", max: 128, tags: DIRECTORY_STRING },
-  [OID.streetAddress]: { type: "street", max: 128, tags: DIRECTORY_STRING },
-  [OID.organizationName]: { type: "O", max: 64, tags: DIRECTORY_STRING },
-  [OID.organizationalUnitName]: { type: "OU", max: 64, tags: DIRECTORY_STRING, repeatable: true },
-  [OID.title]: { type: "title", max: 64, tags: DIRECTORY_STRING },
-  [OID.commonName]: { type: "CN", max: 64, tags: DIRECTORY_STRING },
-  [OID.givenName]: { type: "GN", max: 64, tags: DIRECTORY_STRING },
-  [OID.surname]: { type: "SN", max: 64, tags: DIRECTORY_STRING },
-  [OID.serialNumber]: { type: "serialNumber", max: 64, tags: [TAG.PRINTABLE_STRING] },
-  [OID.emailAddress]: { type: "emailAddress", max: 255, tags: [TAG.IA5_STRING] },
-  [OID.domainComponent]: { type: "DC", max: 63, tags: [TAG.IA5_STRING], repeatable: true },
+  [OID.countryName]: { tags: [TAG.PRINTABLE_STRING] },
+  [OID.stateOrProvinceName]: { tags: DIRECTORY_STRING },
+  [OID.localityName]: { tags: DIRECTORY_STRING },
+  [OID.streetAddress]: { tags: DIRECTORY_STRING },
+  [OID.organizationName]: { tags: DIRECTORY_STRING },
+  [OID.organizationalUnitName]: { tags: DIRECTORY_STRING, repeatable: true },
+  [OID.title]: { tags: DIRECTORY_STRING },
+  [OID.commonName]: { tags: DIRECTORY_STRING },
+  [OID.givenName]: { tags: DIRECTORY_STRING },
+  [OID.surname]: { tags: DIRECTORY_STRING },
+  [OID.serialNumber]: { tags: [TAG.PRINTABLE_STRING] },
+  [OID.emailAddress]: { tags: [TAG.IA5_STRING] },
+  [OID.domainComponent]: { tags: [TAG.IA5_STRING], repeatable: true },
 };
-export const REQUESTABLE_NAME_TYPES: readonly string[] = Object.values(NAME_RULES).map((r) => r.type);
+export const REQUESTABLE_NAME_TYPES: readonly string[] = Object.keys(NAME_RULES).map((o) => SHORT_NAMES[o]);
 const MAX_RDNS = 16;
 const TAG_NAMES: Readonly<Record<number, string>> = {
   [TAG.UTF8_STRING]: "UTF8String",
@@ -250,21 +271,19 @@ export function checkRequestedName(name: Der, field: string, what = "the subject
     const o = readOid(parts[0], "attribute type");
     const rule = NAME_RULES[o];
     if (!rule) throw bad(`the attribute type ${SHORT_NAMES[o] ?? o} is not issued; allowed: ${REQUESTABLE_NAME_TYPES.join(", ")}`);
-    if (seen.has(o) && !rule.repeatable) throw bad(`${rule.type} appears more than once`);
+    const type = SHORT_NAMES[o];
+    if (seen.has(o) && !rule.repeatable) throw bad(`${type} appears more than once`);
     seen.add(o);
     const valueD = parts[1];
-    if (!rule.tags.includes(valueD.tag)) throw bad(`${rule.type} must be ${rule.tags.map(tagName).join(" or ")}, not ${tagName(valueD.tag)}`);
+    if (!rule.tags.includes(valueD.tag)) throw bad(`${type} must be ${rule.tags.map(tagName).join(" or ")}, not ${tagName(valueD.tag)}`);
     let v: string;
     try {
-      v = readString(valueD, rule.type);
+      v = readString(valueD, type);
     } catch (e) {
       throw bad((e as Error).message);
     }
-    if (v.trim() === "") throw bad(`${rule.type} must not be empty`);
-    if (BAD_CHARS.test(v)) throw bad(`${rule.type} contains ${BAD_CHARS_TEXT}`);
-    const len = [...v].length;
-    if (len > rule.max) throw bad(`${rule.type} is ${len} characters long; at most ${rule.max} are allowed`);
-    if (o === OID.countryName && !/^[A-Za-z]{2}$/.test(v)) throw bad(`C must be a two-letter country code (ISO 3166), got "${v}"`);
+    const problem = valueProblem(o, type, v);
+    if (problem) throw bad(problem);
   }
   return decodeName(name);
 }
