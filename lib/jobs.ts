@@ -1,5 +1,6 @@
 import { runSweep } from "./revocation/sweep";
 import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
+import { startRunTimer } from "./rotation-run/timer";
 
 /**
  * Background work of the app process (started from instrumentation.ts):
@@ -9,11 +10,13 @@ import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
  *   renewed, or older than ROOTLINE_HOLDER_KEY_RETENTION_DAYS, default 30; lib/secrets/purge.ts);
  * - the bare-RN TLS repository when ROOTLINE_TLS_REPOSITORY_ISSUER is set, on
  *   ROOTLINE_TLS_REPOSITORY_PORT (default 3443).
+ * - the rotation-run engine's timer every second (task timeouts; lib/rotation-run/timer.ts).
  * Several app processes may sweep at once: sweeps serialize on the database.
- * Returns what stops the timer.
+ * Returns what stops the timers.
  */
 export function startBackgroundJobs(env = process.env): () => void {
-  let stop = () => {};
+  const stopRuns = startRunTimer();
+  let stopSweep = () => {};
   const minutes = Number(env.ROOTLINE_SWEEP_INTERVAL_MINUTES ?? "60");
   const lookAheadDays = Number(env.ROOTLINE_SWEEP_LOOK_AHEAD_DAYS ?? "30");
   if (minutes > 0) {
@@ -28,7 +31,7 @@ export function startBackgroundJobs(env = process.env): () => void {
         .catch((err) => console.error("rootline: holder-key purge failed:", err));
     }, minutes * 60_000);
     timer.unref();
-    stop = () => clearInterval(timer);
+    stopSweep = () => clearInterval(timer);
   }
   const issuer = env.ROOTLINE_TLS_REPOSITORY_ISSUER;
   if (issuer) {
@@ -44,5 +47,8 @@ export function startBackgroundJobs(env = process.env): () => void {
       .then((r) => console.log(`rootline: TLS repository for ${issuer} on ${r.url}`))
       .catch((err) => console.error(`rootline: TLS repository for ${issuer} did not start:`, err.message));
   }
-  return stop;
+  return () => {
+    stopSweep();
+    stopRuns();
+  };
 }

@@ -29,6 +29,14 @@ export const AUDIT_ACTIONS = [
   "master-key.rotate",
   "audit.anchor",
   "certificate.key-purge",
+  "topology.bind",
+  "topology.provision",
+  "rotation.start",
+  "rotation.task-failed",
+  "rotation.fail",
+  "rotation.resume",
+  "rotation.complete",
+  "issuer.root-key-change",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { cliFailure } from "../errors";
 import { CliExit } from "./io";
+import * as agent from "./commands/agent";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
 import * as device from "./commands/device";
@@ -8,13 +9,15 @@ import * as issuer from "./commands/issuer";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
 import * as revocation from "./commands/revocation";
+import * as rotation from "./commands/rotation";
 import * as token from "./commands/token";
+import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation];
 
-const NO_DATABASE = new Set(["device", "plan"]);
+const NO_DATABASE = new Set(["device", "plan", "agent"]);
 
 export function buildProgram(): Command {
   const program = new Command("rootline")

@@ -14,6 +14,7 @@ import { repositoryReply } from "./repository";
  * - GET/HEAD /api/repository/...   devices, public and cacheable
  * - GET /api/health
  * - POST /api/v1/certificates      automation, bearer token
+ * - POST /api/rotation/agent        rotation-run agents' polls (JWS, node keys)
  */
 const issue = apiRoute("certificates:write", issueFromCsr);
 
@@ -55,6 +56,13 @@ export async function fastPath(req: IncomingMessage, res: ServerResponse): Promi
     const url = new URL(target, baseUrl(req));
     const request = new Request(url, { method, headers: req.headers as Record<string, string>, body: Readable.toWeb(req) as ReadableStream, duplex: "half" } as RequestInit);
     await sendWeb(req, res, await issue(request, undefined));
+    return true;
+  }
+  if (method === "POST" && pathname === "/api/rotation/agent") {
+    const { agentPollRoute } = await import("../rotation-run/agentApi");
+    const url = new URL(target, baseUrl(req));
+    const request = new Request(url, { method, headers: req.headers as Record<string, string>, body: Readable.toWeb(req) as ReadableStream, duplex: "half" } as RequestInit);
+    await sendWeb(req, res, await agentPollRoute(request));
     return true;
   }
   return false;

@@ -130,7 +130,14 @@ export const AgentPoll = z
 export type AgentPoll = z.infer<typeof AgentPoll>;
 
 /** The CA's answer to a poll: update requests (JWS) whose route starts at the polling node. */
-export const PollReply = z.object({ envelopes: z.array(z.string()), pollAfterMs: z.number().int().optional() }).strict();
+export const PollReply = z
+  .object({
+    envelopes: z.array(z.string()),
+    pollAfterMs: z.number().int().optional(),
+    /** Inner envelopes of the poll the CA refused (bad signature, other topology, malformed): position and why. */
+    rejected: z.array(z.object({ index: z.number().int(), error: z.string() }).strict()).optional(),
+  })
+  .strict();
 export type PollReply = z.infer<typeof PollReply>;
 
 export type Message = UpdateRequest | TaskResult | NodeStatus | AgentPoll;

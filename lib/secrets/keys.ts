@@ -4,11 +4,14 @@ import { seal, unseal } from "./seal";
 export const PURPOSE = {
   issuerKey: "rootline:issuer-private-key",
   certificateKey: "rootline:certificate-private-key",
+  /** A rotation run's new root key, until the run finishes and it becomes the issuer's. */
+  rotationKey: "rootline:rotation-new-root-key",
 } as const;
 
 // Bindings use what is fixed when the key is sealed and never changes: an issuer's
 // unique name, a certificate's (issuer, serial).
 const issuerBinding = (name: string) => `issuer:${name}`;
+const runBinding = (runId: string) => `rotation-run:${runId}`;
 const certificateBinding = (c: { issuerId: string; serial: bigint }) => `certificate:${c.issuerId}:${c.serial}`;
 
 export function sealIssuerKey(pkcs8: Uint8Array, issuer: { name: string }): Uint8Array<ArrayBuffer> {
@@ -25,4 +28,12 @@ export function sealCertificateKey(pkcs8: Uint8Array, cert: { issuerId: string; 
 
 export function unsealCertificateKey(cert: { issuerId: string; serial: bigint; sealedKey: Uint8Array }): Buffer {
   return unseal(cert.sealedKey, PURPOSE.certificateKey, certificateBinding(cert));
+}
+
+export function sealRunKey(pkcs8: Uint8Array, run: { id: string }): Uint8Array<ArrayBuffer> {
+  return seal(pkcs8, PURPOSE.rotationKey, runBinding(run.id));
+}
+
+export function unsealRunKey(run: { id: string; newKeySealed: Uint8Array }): Buffer {
+  return unseal(run.newKeySealed, PURPOSE.rotationKey, runBinding(run.id));
 }

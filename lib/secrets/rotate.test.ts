@@ -9,6 +9,16 @@ import { createIssuer } from "../issuers/service";
 import { PURPOSE, unsealIssuerKey } from "./keys";
 import { masterKeys, resetMasterKeysForTests } from "./masterKey";
 import { rotateMasterKey } from "./rotate";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { bindGroup } from "../rotation-run/bind";
+import { provisionTopology } from "../rotation-run/provision";
+import { startRun } from "../rotation-run/start";
+import { importTopology } from "../topologies/service";
+import { fig46 } from "../topologies/samples";
+import { SimFleet } from "../test/rotationSim";
+import { unsealRunKey } from "./keys";
 
 const admin = { kind: "cli", name: "t", role: "administrator" } as const;
 const original = process.env.ROOTLINE_MASTER_KEY;
@@ -27,8 +37,8 @@ describe("master key rotation", () => {
     process.env.ROOTLINE_PREVIOUS_MASTER_KEY = original;
     process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("base64");
     resetMasterKeysForTests();
-    expect(await rotateMasterKey(admin)).toEqual({ issuers: 1, certificates: 1, checkpoints: 0 });
-    expect(await rotateMasterKey(admin)).toEqual({ issuers: 0, certificates: 0, checkpoints: 0 }); // idempotent
+    expect(await rotateMasterKey(admin)).toEqual({ issuers: 1, certificates: 1, rootKeys: 0, checkpoints: 0 });
+    expect(await rotateMasterKey(admin)).toEqual({ issuers: 0, certificates: 0, rootKeys: 0, checkpoints: 0 }); // idempotent
 
     // The old key is gone: everything still opens.
     delete process.env.ROOTLINE_PREVIOUS_MASTER_KEY;
@@ -58,6 +68,34 @@ describe("master key rotation", () => {
     expect(unsealIssuerKey(after).equals(pkcs8)).toBe(true);
   });
 
+  it("re-seals the root keys outside issuer rows: an unfinished run's new key and a retired root", async () => {
+    const issuer = await createIssuer(admin, { name: "run-ca", keyType: "ec-p256" });
+    await importTopology(admin, { name: "mk-fleet", text: JSON.stringify(fig46()) });
+    await bindGroup(admin, { topology: "mk-fleet", issuer: issuer.name });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "rl-mk-"));
+    await provisionTopology(admin, { topology: "mk-fleet", out, basePort: 21000 });
+    // One run finished (retires the first root), a second one left unfinished.
+    const first = await startRun(admin, { topology: "mk-fleet" });
+    const fleet = new SimFleet(out);
+    await fleet.until(async () => (await db().rotationRun.findUniqueOrThrow({ where: { id: first.id } })).state !== "running");
+    expect((await db().rotationRun.findUniqueOrThrow({ where: { id: first.id } })).state).toBe("succeeded");
+    const second = await startRun(admin, { topology: "mk-fleet" });
+    const runKey = unsealRunKey(await db().rotationRun.findUniqueOrThrow({ where: { id: second.id } }));
+    const retired = await db().retiredRoot.findFirstOrThrow({ where: { issuerId: issuer.id } });
+    const retiredKey = unsealIssuerKey({ name: issuer.name, sealedKey: retired.sealedKey });
+
+    process.env.ROOTLINE_PREVIOUS_MASTER_KEY = process.env.ROOTLINE_MASTER_KEY;
+    process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("base64");
+    resetMasterKeysForTests();
+    // Two runs' keys (the finished run keeps its sealed copy) and the retired root.
+    expect(await rotateMasterKey(admin)).toMatchObject({ rootKeys: 3 });
+    delete process.env.ROOTLINE_PREVIOUS_MASTER_KEY;
+    resetMasterKeysForTests();
+    expect(unsealRunKey(await db().rotationRun.findUniqueOrThrow({ where: { id: second.id } })).equals(runKey)).toBe(true);
+    const after = await db().retiredRoot.findUniqueOrThrow({ where: { id: retired.id } });
+    expect(unsealIssuerKey({ name: issuer.name, sealedKey: after.sealedKey }).equals(retiredKey)).toBe(true);
+  });
+
   it("a sealed key copied from one issuer row to another does not open there", async () => {
     await createIssuer(admin, { name: "copy-a", keyType: "ec-p256" });
     await createIssuer(admin, { name: "copy-b", keyType: "ec-p256" });
@@ -71,4 +109,5 @@ describe("master key rotation", () => {
     await db().certificate.update({ where: { id: two.id }, data: { sealedKey: sealed } });
     await expect(exportCertificate(admin, two.id, "key")).rejects.toThrow(/another row/);
   });
+
 });

@@ -1,10 +1,10 @@
 import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
 import { remacAnchors } from "../audit/anchor";
-import { db } from "../db";
+import { db, type Tx } from "../db";
 import { ConflictError } from "../errors";
 import { otherKeyHolders } from "./holders";
-import { sealCertificateKey, sealIssuerKey, unsealCertificateKey, unsealIssuerKey } from "./keys";
+import { sealCertificateKey, sealIssuerKey, sealRunKey, unsealCertificateKey, unsealIssuerKey, unsealRunKey } from "./keys";
 import { masterKeys } from "./masterKey";
 import { isCurrentSeal } from "./seal";
 
@@ -19,7 +19,7 @@ import { isCurrentSeal } from "./seal";
  * with the old one. Should one start anyway, its first write fails, because the audit
  * anchor is then MACed with a key it does not have (lib/audit/anchor.ts).
  */
-export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; certificates: number; checkpoints: number }> {
+export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; certificates: number; rootKeys: number; checkpoints: number }> {
   const others = otherKeyHolders();
   if (others.length) {
     const list = others.map((p) => `pid ${p.pid}${p.argv.length ? ` (${p.argv.join(" ")})` : ""}`).join(", ");
@@ -40,8 +40,31 @@ export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; 
       await tx.certificate.update({ where: { id: c.id }, data: { sealedKey: sealCertificateKey(unsealCertificateKey({ ...c, sealedKey: c.sealedKey }), c) } });
       certificates++;
     }
+    const rootKeys = await resealRootKeys(tx);
     const { checkpoints } = await remacAnchors(tx);
-    await appendAudit(tx, actor, { action: "master-key.rotate", targetType: "master-key", targetId: current.id.toString("hex"), after: { issuers, certificates, checkpoints } });
-    return { issuers, certificates, checkpoints };
+    await appendAudit(tx, actor, { action: "master-key.rotate", targetType: "master-key", targetId: current.id.toString("hex"), after: { issuers, certificates, rootKeys, checkpoints } });
+    return { issuers, certificates, rootKeys, checkpoints };
   });
+}
+
+/**
+ * Root keys outside the Issuer rows: a rotation run's new root key (bound to the run until it
+ * finishes) and the issuers' retired roots (still bound to their issuer's name). Left behind, an
+ * unfinished run could not finish and a retired key would not open once the old master key is gone.
+ */
+async function resealRootKeys(tx: Tx): Promise<number> {
+  let n = 0;
+  for (const r of await tx.rotationRun.findMany({ select: { id: true, newKeySealed: true } })) {
+    if (isCurrentSeal(r.newKeySealed)) continue;
+    await tx.rotationRun.update({ where: { id: r.id }, data: { newKeySealed: sealRunKey(unsealRunKey(r), r) } });
+    n++;
+  }
+  const names = new Map((await tx.issuer.findMany({ select: { id: true, name: true } })).map((i) => [i.id, i.name]));
+  for (const r of await tx.retiredRoot.findMany({ select: { id: true, issuerId: true, sealedKey: true } })) {
+    const name = names.get(r.issuerId);
+    if (name === undefined || isCurrentSeal(r.sealedKey)) continue;
+    await tx.retiredRoot.update({ where: { id: r.id }, data: { sealedKey: sealIssuerKey(unsealIssuerKey({ name, sealedKey: r.sealedKey }), { name }) } });
+    n++;
+  }
+  return n;
 }

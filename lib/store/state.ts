@@ -48,6 +48,13 @@ export async function markSuperseded(tx: Tx, certificateId: string): Promise<voi
   await tx.certificate.updateMany({ where: { id: certificateId, status: "valid" satisfies CertificateStatus }, data: { status } });
 }
 
+/** Many still-valid certificates replaced at once (a finished rotation run): one statement. */
+export async function markSupersededMany(tx: Tx, certificateIds: readonly string[]): Promise<number> {
+  if (certificateIds.length === 0) return 0;
+  const status: CertificateStatus = "superseded";
+  return (await tx.certificate.updateMany({ where: { id: { in: [...certificateIds] }, status: "valid" satisfies CertificateStatus }, data: { status } })).count;
+}
+
 /**
  * RN := `to`, and every still-valid certificate below it is revoked (reason superseded) so
  * the database agrees with devices. One set-based UPDATE whatever the count: one statement

@@ -1,11 +1,15 @@
 /**
  * server.ts without Next: the same node:http server answering through lib/http/fastPath
- * (repository, /api/health, POST /api/v1/certificates), 404 for anything else. For fault
+ * (repository, /api/health, POST /api/v1/certificates, POST /api/rotation/agent) and the
+ * rotation-run engine's timer, 404 for anything else. For fault
  * tests that need the real request path in a separate process but no `next build`.
  * Prints "listening <port>" once ready.
  */
 import http from "node:http";
 import { fastPath } from "../http/fastPath";
+import { startRunTimer } from "../rotation-run/timer";
+
+startRunTimer();
 
 const server = http.createServer((req, res) => {
   fastPath(req, res)

@@ -1,0 +1,188 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cliActor } from "../auth/actor";
+import { db } from "../db";
+import { ConflictError } from "../errors";
+import { createIssuer } from "../issuers/service";
+import { parseCertificateDer } from "../pki/certificate";
+import { pemEncode } from "../pki/pem";
+import { importTopology } from "../topologies/service";
+import { fig46 } from "../topologies/samples";
+import { openssl, tmpFile } from "../test/openssl";
+import { SimFleet } from "../test/rotationSim";
+import { clearNodeKeyCache } from "./agentApi";
+import { bindGroup } from "./bind";
+import { clearRunCaches } from "./context";
+import { resumeRun, tickRuns } from "./engine";
+import { provisionTopology } from "./provision";
+import { signEnvelope } from "./protocol";
+import { startRun } from "./start";
+import { runStatus } from "./status";
+
+const actor = cliActor();
+let counter = 0;
+
+/** An issuer, FIG. 46 imported, bound and provisioned; the simulated fleet on its directories. */
+async function setup(doc = fig46()) {
+  const n = ++counter;
+  const issuer = await createIssuer(actor, { name: `fleet-${n}`, subject: `CN=Fleet Root ${n}, O=Rootline`, keyType: "ec-p256" });
+  await importTopology(actor, { name: `t-${n}`, text: JSON.stringify(doc) });
+  await bindGroup(actor, { topology: `t-${n}`, issuer: issuer.name });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "rl-run-"));
+  await provisionTopology(actor, { topology: `t-${n}`, out, basePort: 20000 });
+  return { issuer, topology: `t-${n}`, fleet: new SimFleet(out) };
+}
+
+const state = async (id: string) => (await runStatus(id)).state;
+const task = async (id: string, taskId: string) => (await runStatus(id)).tasks.find((t) => t.id === taskId)!;
+
+describe.each(["stepwise", "bundled"])("a %s run with simulated agents", (mode) => {
+  it("dispatches, collects results, and at the end swaps the issuer to the new root", async () => {
+    const { issuer, topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology, mode });
+    const first = await runStatus(id);
+    expect(first.state).toBe("running");
+    expect(first.tasks[0]).toMatchObject({ node: null, state: "succeeded" });
+    expect(first.tasks.filter((t) => t.state === "sent").length).toBeGreaterThan(0);
+    expect(first.tasks.filter((t) => t.state === "waiting").length).toBeGreaterThan(0);
+
+    await fleet.until(async () => (await state(id)) !== "running");
+    const done = await runStatus(id);
+    expect(done.state, JSON.stringify(done)).toBe("succeeded");
+    expect(done.tasks.every((t) => t.state === "succeeded" && t.lastError === null)).toBe(true);
+    // Mandatory order held: every request reached a node only after its predecessors succeeded (the node applied it).
+    expect(fleet.requests.length).toBe(done.tasks.length - 1);
+
+    const after = await db().issuer.findUniqueOrThrow({ where: { id: issuer.id } });
+    expect(after.subject).toBe(`CN=Fleet Root ${counter} (key 2), O=Rootline`);
+    expect(after.crlStale).toBe(true);
+    const retired = await db().retiredRoot.findMany({ where: { issuerId: issuer.id } });
+    expect(retired).toHaveLength(1);
+    expect(Buffer.from(retired[0].certificateDer).equals(Buffer.from(issuer.certificateDer))).toBe(true);
+    const run = await db().rotationRun.findUniqueOrThrow({ where: { id } });
+    expect(run.activeIssuerId).toBeNull();
+    expect(Buffer.from(after.certificateDer).equals(Buffer.from(run.newRootDer))).toBe(true);
+
+    // Every node holds only the new root and a certificate it verifies; the CA's records agree.
+    const rootFile = tmpFile("root.pem", pemEncode("CERTIFICATE", after.certificateDer));
+    for (const node of fleet.nodes.values()) {
+      const g = node.store.groups.default;
+      expect(g.roots.map((r) => r.trim())).toEqual([pemEncode("CERTIFICATE", after.certificateDer).trim()]);
+      for (const c of g.certificates) expect(openssl(["verify", "-CAfile", rootFile, tmpFile("c.pem", c)]).status).toBe(0);
+    }
+    const held = await db().topologyNodeCertificate.findMany({ where: { topologyId: run.topologyId }, select: { certificateId: true } });
+    const certs = await db().certificate.findMany({ where: { id: { in: held.map((h) => h.certificateId) } } });
+    expect(certs.every((c) => c.status === "valid" && parseCertificateDer(c.der).issuer === after.subject)).toBe(true);
+    expect(await db().certificate.count({ where: { issuerId: issuer.id, status: "superseded" } })).toBe(6);
+    const actions = (await db().auditEvent.findMany({ where: { targetId: { in: [id, issuer.id] } }, select: { action: true } })).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(["rotation.start", "rotation.complete", "issuer.root-key-change"]));
+
+    // A second run numbers the key again.
+    await startRun(actor, { topology, mode });
+    expect((await db().rotationRun.findFirstOrThrow({ where: { issuerId: issuer.id, state: "running" } })).newSubject).toBe(`CN=Fleet Root ${counter} (key 3), O=Rootline`);
+  });
+});
+
+describe("failures, timeouts and resume", () => {
+  it("counts consecutive failures, fails the run at the limit, records late results, and resume completes it", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology, maxFailures: 2 });
+    let broken = true;
+    fleet.behaviour = (req) => (broken && req.node === "40-1" ? { outcome: "failed", error: "disk full" } : undefined);
+    await fleet.until(async () => (await state(id)) !== "running");
+    const failed = await runStatus(id);
+    expect(failed.state).toBe("failed");
+    expect(failed.tasks.find((t) => t.id === "store-root:40-1")).toMatchObject({ state: "failed", attempts: 2, lastError: "disk full" });
+    const run = await db().rotationRun.findUniqueOrThrow({ where: { id } });
+    expect(run.failure).toMatch(/store-root:40-1 failed 2 times in a row: disk full/);
+    // Nothing more is sent while failed.
+    const sentBefore = fleet.requests.length;
+    await fleet.round();
+    await fleet.round();
+    expect(fleet.requests.length).toBe(sentBefore);
+    // A second run on the issuer is refused while this one is unfinished.
+    await expect(startRun(actor, { topology })).rejects.toBeInstanceOf(ConflictError);
+
+    broken = false;
+    const resumed = await resumeRun(actor, id);
+    expect(resumed.state).toBe("running");
+    await fleet.until(async () => (await state(id)) !== "running");
+    expect(await state(id)).toBe("succeeded");
+    expect((await task(id, "store-root:40-1")).attempts).toBe(3);
+    const actions = (await db().auditEvent.findMany({ where: { targetId: id }, orderBy: { seq: "asc" }, select: { action: true } })).map((a) => a.action);
+    expect(actions).toEqual(["rotation.start", "rotation.task-failed", "rotation.fail", "rotation.resume", "rotation.complete"]);
+  });
+
+  it("times out a task that gets no answer (injected clock) and resends it; delayed → delivered restarts the timeout", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology, taskTimeoutS: 30 });
+    fleet.behaviour = (req) => (req.task === "store-root:30-1" && req.attempt === 1 ? { outcome: "silent" } : req.task === "store-root:30-2" && req.attempt === 1 ? { outcome: "delayed" } : undefined);
+    await fleet.round(); // requests out
+    await fleet.round(); // results in
+    expect(await task(id, "store-root:30-1")).toMatchObject({ state: "sent", attempts: 1 });
+    expect(await task(id, "store-root:30-2")).toMatchObject({ state: "delivered", attempts: 1 });
+    expect((await tickRuns(new Date(Date.now() + 10_000))).timedOut).toBe(0);
+    const later = new Date(Date.now() + 31_000);
+    expect((await tickRuns(later)).timedOut).toBeGreaterThanOrEqual(2); // with the dependents sent meanwhile
+    expect(await task(id, "store-root:30-1")).toMatchObject({ state: "sent", attempts: 2, lastError: "no answer within 30 s (attempt 1)" });
+    expect(await task(id, "store-root:30-2")).toMatchObject({ state: "sent", attempts: 2, lastError: "no answer within 30 s (attempt 1, delivered)" });
+    await fleet.until(async () => (await state(id)) !== "running");
+    expect(await state(id)).toBe("succeeded");
+  });
+
+  it("survives a restart: with every cache cleared, a fresh engine continues from the database", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology });
+    await fleet.round();
+    await fleet.round();
+    clearRunCaches();
+    clearNodeKeyCache();
+    await fleet.until(async () => (await state(id)) !== "running");
+    expect(await state(id)).toBe("succeeded");
+  });
+});
+
+describe("envelopes the CA refuses", () => {
+  it("a tampered result and a result signed by another node change nothing", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology });
+    const direct = fleet.nodes.get("30-1")!;
+    const reply = await (await import("./agentApi")).handleAgentPoll(await fleet.pollBody(direct, []));
+    expect(reply.envelopes.length).toBeGreaterThan(0);
+    const good = await fleet.sign(direct, { run: id, task: "store-root:30-1", attempt: 1, outcome: "succeeded" });
+    const [h, p, s] = good.split(".");
+    const payload = JSON.parse(Buffer.from(p, "base64url").toString());
+    const tampered = [h, Buffer.from(JSON.stringify({ ...payload, task: "store-root:30-2" })).toString("base64url"), s].join(".");
+    const other = fleet.nodes.get("30-2")!;
+    const forged = await signEnvelope({ ...payload, node: "30-1" }, other.key); // 30-2 speaking for 30-1
+    const foreign = await signEnvelope({ ...payload, topology: "another" }, direct.key);
+    const r = await (await import("./agentApi")).handleAgentPoll(await fleet.pollBody(direct, [tampered, forged, foreign]));
+    expect(r.rejected?.map((x) => x.index)).toEqual([0, 1, 2]);
+    expect(r.rejected?.[2].error).toMatch(/another topology/);
+    expect((await task(id, "store-root:30-1")).state).toBe("sent");
+    expect((await task(id, "store-root:30-2")).state).toBe("sent");
+  });
+});
+
+describe("the unsafe order (test-only negative control)", () => {
+  it("sends exactly one task at a time, in the given order", async () => {
+    const { topology, fleet } = await setup();
+    const { planUpdate, parseTopology } = await import("../rotation");
+    const plan = planUpdate((parseTopology(fig46()) as { ok: true; topology: never }).topology);
+    const order = (plan as { ok: true; plan: { groups: { order: string[] }[] } }).plan.groups[0].order.filter((id) => id !== "create-root").reverse();
+    process.env.ROOTLINE_TEST_UNSAFE_ORDER = "1";
+    try {
+      const { id } = await startRun(actor, { topology, unsafeOrder: order });
+      expect((await runStatus(id)).tasks.filter((t) => t.state === "sent").map((t) => t.id)).toEqual([order[0]]);
+      await fleet.until(async () => (await state(id)) !== "running", 80);
+      // Reversed, replace-root comes first: the node refuses it (no distribution root held), retries, the run fails.
+      const seen = [...new Set(fleet.requests.map((r) => r.task))];
+      expect(seen).toEqual(order.slice(0, seen.length));
+      expect(await state(id)).toBe("failed");
+    } finally {
+      delete process.env.ROOTLINE_TEST_UNSAFE_ORDER;
+    }
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Starting a run (docs/ROTATION_RUNS.md "The engine" → Start): the key work first, then one
+ * transaction that allocates serials, signs the distribution root and every re-signed node
+ * certificate, stores the run and its tasks, and sends the first requests.
+ */
+import crypto from "node:crypto";
+import { appendAudit } from "../audit";
+import type { Actor } from "../auth/actor";
+import { requirePermission } from "../auth/roles";
+import type { Prisma } from "../../generated/prisma/client";
+import { db } from "../db";
+import { ConflictError, InputError } from "../errors";
+import { validityWindow } from "../issuers/validity";
+import { parseCertificateDer } from "../pki/certificate";
+import { sha256Hex } from "../pki/fingerprint";
+import { spkiSha256Hex, type KeyType } from "../pki/keys";
+import { formatSans } from "../pki/san";
+import { DEFAULT_GROUP, planUpdate, type GroupPlan, type Mode, type ScheduleName } from "../rotation";
+import { sealRunKey, unsealIssuerKey } from "../secrets/keys";
+import { advanceSerial } from "../store/state";
+import { CA_TASK_KINDS, gatingEdges, signRequest, type RunContext } from "./context";
+import { createNewRoot, resignNodeCertificate, signDistribution } from "./material";
+import { nodesOf, presentsCertificate, topologyByName } from "./topology";
+import { pemEncode } from "../pki/pem";
+
+export interface StartInput {
+  /** Topology name. */
+  topology: string;
+  group?: string;
+  mode?: string;
+  schedule?: string;
+  maxFailures?: number;
+  taskTimeoutS?: number;
+  /** Test-only negative control (ROOTLINE_TEST_UNSAFE_ORDER=1): task ids run strictly one at a time in this order. */
+  unsafeOrder?: string[];
+}
+
+const MODES: readonly Mode[] = ["stepwise", "bundled"];
+const SCHEDULES: readonly ScheduleName[] = ["minimal", "phased", "linear"];
+
+function wholeNumber(v: number | undefined, dflt: number, max: number, field: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new InputError(field, `${field} must be a whole number from 1 to ${max}`);
+  return v;
+}
+
+function checkUnsafeOrder(order: unknown, plan: GroupPlan): string[] {
+  if (process.env.ROOTLINE_TEST_UNSAFE_ORDER !== "1") throw new InputError("unsafe-order", "the unsafe order is a test-only switch (set ROOTLINE_TEST_UNSAFE_ORDER=1)");
+  if (!Array.isArray(order) || !order.every((x) => typeof x === "string")) throw new InputError("unsafe-order", "the order must be a JSON array of task ids");
+  const nodeTasks = new Set(plan.tasks.filter((t) => !CA_TASK_KINDS.has(t.kind)).map((t) => t.id));
+  const ids = (order as string[]).filter((id) => !plan.tasks.some((t) => t.id === id && CA_TASK_KINDS.has(t.kind)));
+  const unknown = ids.filter((id) => !nodeTasks.has(id));
+  if (unknown.length) throw new InputError("unsafe-order", `unknown task ${unknown.map((u) => `"${u}"`).join(", ")}`);
+  if (new Set(ids).size !== ids.length) throw new InputError("unsafe-order", "a task is listed twice");
+  const missing = [...nodeTasks].filter((id) => !ids.includes(id));
+  if (missing.length) throw new InputError("unsafe-order", `the order must list every task; missing ${missing.join(", ")}`);
+  return ids;
+}
+
+/** Prisma's "unique constraint failed" (here: another unfinished run took the issuer). */
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
+}
+
+export async function startRun(actor: Actor, input: StartInput): Promise<{ id: string }> {
+  requirePermission(actor.role, "topologies:write");
+  requirePermission(actor.role, "issuers:write");
+  const group = input.group ?? DEFAULT_GROUP;
+  const mode = (input.mode ?? "stepwise") as Mode;
+  if (!MODES.includes(mode)) throw new InputError("mode", `the mode must be one of ${MODES.join(", ")}`);
+  const schedule = (input.schedule ?? "minimal") as ScheduleName;
+  if (!SCHEDULES.includes(schedule)) throw new InputError("schedule", `the schedule must be one of ${SCHEDULES.join(", ")}`);
+  const maxFailures = wholeNumber(input.maxFailures, 5, 1000, "max-failures");
+  const taskTimeoutS = wholeNumber(input.taskTimeoutS, 30, 86_400, "task-timeout-s");
+
+  const t = await topologyByName(db(), input.topology);
+  const planned = planUpdate(t.topology, { mode, schedule });
+  if (!planned.ok) throw new InputError("mode", planned.errors.filter((e) => e.group === group).map((e) => e.message).join("; ") || planned.errors.map((e) => `${e.group}: ${e.message}`).join("; "));
+  const plan = planned.plan.groups.find((g) => g.group === group);
+  if (!plan) throw new InputError("group", `the topology "${t.name}" has no root key group "${group}"`);
+  const unsafeOrder = input.unsafeOrder === undefined ? null : checkUnsafeOrder(input.unsafeOrder, plan);
+  const binding = await db().topologyBinding.findUnique({ where: { topologyId_group: { topologyId: t.id, group } }, select: { issuerId: true } });
+  if (!binding) throw new InputError("group", `the group "${group}" is not bound to an issuer (rootline topology bind)`);
+  const issuer0 = await db().issuer.findUniqueOrThrow({ where: { id: binding.issuerId }, select: { certificateDer: true, keyType: true } });
+  const keyType = issuer0.keyType as KeyType;
+  // The key work, before the write lock: a new RSA key may take a while.
+  const newRoot = await createNewRoot({ oldCertDer: issuer0.certificateDer, keyType });
+  const runId = "c" + crypto.randomBytes(12).toString("hex");
+  const sealedNewKey = sealRunKey(newRoot.newKeyPkcs8, { id: runId });
+
+  try {
+    await db().$transaction(async (tx) => {
+      const now = new Date();
+      const issuer = await tx.issuer.findUniqueOrThrow({ where: { id: binding.issuerId }, select: { id: true, name: true, subject: true, keyType: true, certificateDer: true, sealedKey: true, nextSerial: true, certValidityDays: true } });
+      if (!Buffer.from(issuer.certificateDer).equals(Buffer.from(issuer0.certificateDer))) throw new ConflictError("group", `the issuer "${issuer.name}" changed its root meanwhile; start again`);
+      const active = await tx.rotationRun.findUnique({ where: { activeIssuerId: issuer.id }, select: { id: true, topologyId: true, group: true } });
+      if (active) throw new ConflictError("group", `run ${active.id} on issuer "${issuer.name}" is unfinished; resume it to the end first`);
+      const nodes = nodesOf(t.topology, group);
+      const registered = new Set((await tx.topologyNode.findMany({ where: { topologyId: t.id }, select: { nodeId: true } })).map((n) => n.nodeId));
+      const held = await tx.topologyNodeCertificate.findMany({ where: { topologyId: t.id, group }, select: { nodeId: true, certificateId: true } });
+      const certOf = new Map(held.map((h) => [h.nodeId, h.certificateId]));
+      const unprovisioned = nodes.filter((n) => !registered.has(n) || !certOf.has(n));
+      if (unprovisioned.length) throw new InputError("topology", `provision the topology first (rootline topology provision): no key or certificate for ${unprovisioned.slice(0, 5).join(", ")}${unprovisioned.length > 5 ? ", …" : ""}`);
+      const current = await tx.certificate.findMany({ where: { id: { in: [...certOf.values()] } }, select: { id: true, issuerId: true, der: true } });
+      const currentById = new Map(current.map((c) => [c.id, c]));
+      const stale = nodes.filter((n) => currentById.get(certOf.get(n)!)?.issuerId !== issuer.id);
+      if (stale.length) throw new InputError("topology", `the nodes' certificates are not the bound issuer's (the group was bound again?): provision again (${stale.slice(0, 5).join(", ")})`);
+
+      // Serials from the issuer's counter: the distribution root, then one per re-signed node key.
+      let serial = issuer.nextSerial;
+      const oldKey = unsealIssuerKey(issuer);
+      const distributionDer = signDistribution({ oldCertDer: issuer.certificateDer, oldKey, keyType, newRoot, serial: serial++, now });
+      const win = validityWindow(now, issuer.certValidityDays);
+      const certTasks = plan.tasks.filter((p) => p.node && (p.kind === "store-cert" || (p.kind === "bundle" && presentsCertificate(t.topology, group, p.node))));
+      const rows: Prisma.CertificateCreateManyInput[] = certTasks.map((p) => {
+        const der = resignNodeCertificate(newRoot.newSigner, currentById.get(certOf.get(p.node!)!)!.der, { serial, notBefore: win.notBefore, notAfter: win.notAfter });
+        const c = parseCertificateDer(der);
+        return {
+          issuerId: issuer.id, serial: serial++, subject: c.subject, commonName: c.commonName ?? "", sans: formatSans(c.sans), profile: "both", keyType: c.keyType ?? "ec-p256",
+          notBefore: c.notBefore, notAfter: c.notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: spkiSha256Hex(c.spki),
+        };
+      });
+      await advanceSerial(tx, issuer.id, serial);
+      const created = rows.length ? await tx.certificate.createManyAndReturn({ data: rows, select: { id: true, serial: true, der: true } }) : [];
+      const createdBySerial = new Map(created.map((c) => [c.serial, c]));
+      const newCertOf = new Map(certTasks.map((p, i) => [p.id, createdBySerial.get(BigInt(rows[i].serial))!]));
+
+      const tasks = gatingEdges(plan, unsafeOrder);
+      const ctx: RunContext = {
+        id: runId, topologyId: t.id, group, issuerId: issuer.id, maxFailures, taskTimeoutS, tasks,
+        oldKey: crypto.createPrivateKey({ key: oldKey, format: "der", type: "pkcs8" }),
+        distributionPem: pemEncode("CERTIFICATE", distributionDer),
+        newRootPem: pemEncode("CERTIFICATE", newRoot.newRootDer),
+        certificatePem: new Map([...newCertOf].map(([id, c]) => [id, pemEncode("CERTIFICATE", c.der)])),
+      };
+      await tx.rotationRun.create({
+        data: {
+          id: runId, topologyId: t.id, group, issuerId: issuer.id, activeIssuerId: issuer.id, mode, schedule, state: "running", maxFailures, taskTimeoutS,
+          plan: JSON.stringify(plan), unsafeOrder: unsafeOrder ? JSON.stringify(unsafeOrder) : null, oldSubject: issuer.subject, newSubject: newRoot.newSubject.text,
+          newKeySealed: sealedNewKey, newRootDer: Buffer.from(newRoot.newRootDer) as Uint8Array<ArrayBuffer>, distributionDer: Buffer.from(distributionDer) as Uint8Array<ArrayBuffer>,
+          createdBy: `${actor.kind}:${actor.name}`, createdAt: now,
+        },
+      });
+      // The CA's own task is done (the material above); tasks gated only by it are sent now.
+      const caTasks = new Set(plan.tasks.filter((p) => CA_TASK_KINDS.has(p.kind)).map((p) => p.id));
+      const taskRows: Prisma.RotationTaskCreateManyInput[] = [];
+      let seq = 0;
+      for (const p of plan.tasks) {
+        const def = tasks.get(p.id)!;
+        const base = { runId, taskId: p.id, node: p.node, kind: p.kind, seq: seq++, firstHop: p.route[0] ?? null, route: JSON.stringify(p.route), newCertificateId: newCertOf.get(p.id)?.id ?? null };
+        if (caTasks.has(p.id)) taskRows.push({ ...base, state: "succeeded", attempts: 1, sentAt: now, completedAt: now });
+        else if (def.after.every((a) => caTasks.has(a))) taskRows.push({ ...base, state: "sent", attempts: 1, request: await signRequest(ctx, def, 1, now), sentAt: now });
+        else taskRows.push(base);
+      }
+      await tx.rotationTask.createMany({ data: taskRows });
+      await appendAudit(tx, actor, {
+        action: "rotation.start",
+        targetType: "rotation-run",
+        targetId: runId,
+        after: {
+          topology: t.name, topologyId: t.id, group, issuer: issuer.name, mode, schedule, maxFailures, taskTimeoutS, unsafeOrder: !!unsafeOrder,
+          oldSubject: issuer.subject, newSubject: newRoot.newSubject.text, tasks: taskRows.length, sent: taskRows.filter((r) => r.state === "sent").length,
+          distributionSerial: issuer.nextSerial, resigned: rows.length, resignedSerials: rows.length ? [rows[0].serial, rows[rows.length - 1].serial] : [],
+        },
+      });
+    });
+  } catch (err) {
+    // Two starts raced past the check in different processes: the unique index decided.
+    if (isUniqueViolation(err)) throw new ConflictError("group", "another run on this issuer is unfinished; resume it to the end first");
+    throw err;
+  }
+  return { id: runId };
+}
