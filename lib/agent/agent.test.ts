@@ -104,6 +104,28 @@ describe("node agents over real TLS", () => {
     expect(handshakes(c.dir).every((h) => h.result === "fallback")).toBe(true);
   });
 
+  it("a server that replaced its certificate too early fails with a client holding only the old root, whatever chain it could send (R1)", async () => {
+    // The server holds old + distribution roots and presents its new certificate; the client
+    // holds only the old root. OpenSSL, given the server's roots as `ca`, would send the
+    // distribution root along and the client would build new → distribution → old: SPEC 4.1
+    // accepts only what a held root verifies.
+    const root = await makeRoot();
+    const rot = await rotationMaterial(root);
+    const f = await makeFleet({ root, nodes: ["c", "s"], links: [["c", "s"]], direct: ["c", "s"] });
+    cleanups.push(f.cleanup);
+    const s = f.nodes.get("s")!;
+    const { saveStore } = await import("./store");
+    const store = await loadStore(s.dir);
+    store.groups.default.roots.push(rot.distribution);
+    store.groups.default.certificates = [rot.certificateFor("s", s.publicKey)];
+    await saveStore(s.dir, store);
+    await start(s.dir);
+    await start(f.nodes.get("c")!.dir);
+    const cl = await until(() => handshakes(f.nodes.get("c")!.dir)[0], "client");
+    expect(cl).toMatchObject({ peer: "s", role: "client", result: "failed" });
+    expect(cl.reason).toMatch(/certificate of s does not verify with any root held in group default/);
+  });
+
   it("relays: a request through a push hop and a poll-only hop, the result back to the CA; a push-hop target answers too", async () => {
     // a (direct) → b: a is b's client (push); b → c: c is b's client (poll-only hop for b).
     const root = await makeRoot();

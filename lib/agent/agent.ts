@@ -155,7 +155,7 @@ export class Agent {
 
   private defaultContextOptions() {
     const g = this.serverGroups().find((x) => this.contexts.certificates(x).length > 0);
-    return g ? { key: this.keyPem, cert: this.contexts.certificates(g)[0], ca: this.contexts.roots(g) } : { key: this.keyPem };
+    return g ? { key: this.keyPem, cert: this.contexts.certificates(g)[0] } : { key: this.keyPem };
   }
 
   private refreshServerContext(): void {
@@ -265,6 +265,7 @@ export class Agent {
         group,
         peer,
         context: this.contexts.get(group, index)!,
+        roots: this.contexts.roots(group),
         line: () => {
           taken = this.outbox.take(peer);
           return { type: "exchange", node: this.config.node, envelopes: taken };

@@ -3,10 +3,10 @@
  * certificate, rebuilt when the store changes; the client side of one exchange.
  */
 import { createSecureContext, connect, type SecureContext, type TLSSocket } from "node:tls";
-import type { PeerCertificate } from "node:tls";
 import type { NodeStore } from "./store";
 import { sniName } from "./sni";
 import { ExchangeLine, parseLinkLine, readLine } from "./link";
+import { commonName, currentlyValid, issuerAmong } from "./x509";
 
 export const TLS_VERSION = "TLSv1.3" as const;
 
@@ -37,7 +37,10 @@ export class Contexts {
 
   /**
    * The group's context presenting certificate `index` (null: none, a client on a one-way
-   * link), with the group's roots as `ca`. Undefined when that certificate is not held.
+   * link). Undefined when that certificate is not held. No `ca`: given one, OpenSSL would
+   * send the held distribution root along as an intermediate, and a peer holding only the
+   * old root would accept a certificate none of its own roots verifies. Both ends check the
+   * peer against their held roots themselves (`verifyPeer`).
    */
   get(group: string, index: number | null): SecureContext | undefined {
     const key = `${group}\u0000${index}`;
@@ -45,14 +48,12 @@ export class Contexts {
     if (hit) return hit;
     const g = this.store.groups[group];
     if (!g) return undefined;
-    // An empty `ca` would fall back to Node's public CA bundle: never trust anything then.
-    const ca = g.roots.length > 0 ? g.roots : [];
     let ctx: SecureContext;
-    if (index === null) ctx = createSecureContext({ ca, minVersion: TLS_VERSION });
+    if (index === null) ctx = createSecureContext({ minVersion: TLS_VERSION });
     else {
       const c = g.certificates[index];
       if (!c) return undefined;
-      ctx = createSecureContext({ key: this.keyPem, cert: c, ca, minVersion: TLS_VERSION });
+      ctx = createSecureContext({ key: this.keyPem, cert: c, minVersion: TLS_VERSION });
     }
     this.cache.set(key, ctx);
     return ctx;
@@ -68,14 +69,26 @@ export interface ClientExchange {
   /** The server's node id: its certificate's CN must be exactly this. */
   peer: string;
   context: SecureContext;
+  /** The group's held roots: the server's certificate must be issued by one of them. */
+  roots: readonly string[];
   /** Builds the line once the server is authenticated (envelopes leave only then). */
   line: () => ExchangeLine;
   timeoutMs: number;
 }
 
-function cnOf(c: PeerCertificate | undefined): string | undefined {
-  const cn = c?.subject?.CN;
-  return Array.isArray(cn) ? cn[0] : cn;
+/**
+ * SPEC 4.1: a received certificate is valid if a root the node holds verifies it. Only the
+ * peer's own certificate counts; whatever chain it sends along is ignored. TLS itself has
+ * already proved the peer holds the certificate's key. Returns why not, or null.
+ */
+export function verifyPeer(socket: TLSSocket, expectedCn: string, roots: readonly string[], group: string): string | null {
+  const c = socket.getPeerX509Certificate();
+  if (!c) return `${expectedCn} presented no certificate`;
+  const cn = commonName(c.subject);
+  if (cn !== expectedCn) return `the peer certificate names CN=${cn ?? "(none)"}, expected ${expectedCn}`;
+  if (!issuerAmong(c, roots)) return `the certificate of ${expectedCn} does not verify with any root held in group ${group}`;
+  if (!currentlyValid(c)) return `the certificate of ${expectedCn} is not valid now`;
+  return null;
 }
 
 /** One client connection: handshake, send one line, read one line. The caller ends the socket. */
@@ -95,12 +108,14 @@ export function clientExchange(o: ClientExchange): Promise<ClientOutcome> {
       servername: sniName(o.group),
       secureContext: o.context,
       minVersion: TLS_VERSION,
-      rejectUnauthorized: true,
-      checkServerIdentity: (_host, c) => (cnOf(c) === o.peer ? undefined : new Error(`the server presented CN=${cnOf(c) ?? "(none)"}, expected ${o.peer}`)),
+      // Checked by hand against the held roots (verifyPeer), not by OpenSSL's chain building.
+      rejectUnauthorized: false,
     });
     const timer = setTimeout(() => finish({ kind: "failed", reason: `no answer within ${o.timeoutMs} ms` }), o.timeoutMs);
     socket.once("error", (e) => finish({ kind: "failed", reason: e.message }));
     socket.once("secureConnect", async () => {
+      const refused = verifyPeer(socket, o.peer, o.roots, o.group);
+      if (refused) return finish({ kind: "failed", reason: refused });
       try {
         socket.write(JSON.stringify(o.line()) + "\n");
         const reply = parseLinkLine(await readLine(socket, o.timeoutMs));

@@ -45,7 +45,9 @@ export function leaf(signer: IssuerSigner, node: string, publicKey: KeyObject): 
 export async function rotationMaterial(old: Root, subject = "CN=Fleet Root (key 2)") {
   const fresh = await makeRoot(subject);
   const now = Date.now();
-  const distribution = pem(old.signer.issue({ subject, subjectPublicKeySpki: spki(fresh.key), serial: serial++, notBefore: new Date(now - 3600_000), notAfter: new Date(now + 365 * DAY), profile: "ca" }));
+  // Within the old root's lifetime: a busy machine may pass a second between the two roots.
+  const notAfter = new Date(Math.min(now + 365 * DAY, old.signer.certificate.notAfter.getTime()));
+  const distribution = pem(old.signer.issue({ subject, subjectPublicKeySpki: spki(fresh.key), serial: serial++, notBefore: new Date(now - 3600_000), notAfter, profile: "ca" }));
   return { newRoot: fresh, distribution, certificateFor: (node: string, publicKey: KeyObject) => leaf(fresh.signer, node, publicKey) };
 }
 
