@@ -4,7 +4,7 @@
  *   npm run bench                       # every section, in order
  *   npm run bench -- issuance           # one section (or several: -- crl bytes)
  *
- * Sections: issuance (issue #2), repository, crl, bytes (issue #3), busy, revocation (issue #7), rotation, pki, list.
+ * Sections: issuance (issue #2), repository, crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), pki, list.
  * Each section uses its own temporary data dirs (migrated with `prisma migrate deploy`),
  * starts and stops its own child processes (process groups, loopback only) and removes
  * what it created. HTTP sections serve a private copy of .next (built only when
@@ -39,6 +39,11 @@ const SECTIONS: Section[] = [
       heading("rotation — root-key update planner and simulator (bench/rotation.ts)");
       await load("./rotation")();
     },
+  },
+  {
+    name: "rotation-run",
+    what: "rotation run on 250 / 1,000 real agents (TLS, 1 s poll): wall time, CA CPU per node, handshakes/s, poll wait (issue #9)",
+    run: load("./rotationRun"),
   },
   {
     name: "pki",

@@ -1,7 +1,9 @@
 "use client";
 import { memo, useCallback, useEffect, useRef, useState } from "react";
 import type { PlannedTask } from "@/lib/rotation";
+import { TASK_STATE_TONE } from "./colors";
 import { formatRoute, KIND_TEXT } from "./model/procedure";
+import type { TaskRunMark } from "./overlay";
 
 const ROW = 46;
 const OVERSCAN = 8;
@@ -11,14 +13,19 @@ interface RowProps {
   task: PlannedTask;
   state: "done" | "current" | "next" | "failing";
   showRequest: boolean;
+  /** A rotation run's live state of the task: colours the row, shows attempts and the last error. */
+  run?: TaskRunMark;
+  /** false on a run page: the order is the run's, not the user's to edit. */
+  movable: boolean;
   onDragStart(e: React.DragEvent, index: number): void;
   onPick(index: number): void;
   onNudge(index: number, delta: number): void;
 }
 
-const Row = memo(function Row({ index, task, state, showRequest, onDragStart, onPick, onNudge }: RowProps) {
-  const tone =
-    state === "failing"
+const Row = memo(function Row({ index, task, state, showRequest, run, movable, onDragStart, onPick, onNudge }: RowProps) {
+  const tone = run
+    ? TASK_STATE_TONE[run.state]
+    : state === "failing"
       ? "border-red-300 bg-red-50"
       : state === "current"
         ? "border-indigo-300 bg-indigo-50"
@@ -27,22 +34,23 @@ const Row = memo(function Row({ index, task, state, showRequest, onDragStart, on
           : "border-slate-200 bg-slate-50/60 text-slate-500";
   return (
     <li
-      draggable
+      draggable={movable}
       data-testid={`step-${task.id}`}
       data-index={index}
+      data-state={run?.state}
       aria-current={state === "current" ? "step" : undefined}
       aria-invalid={state === "failing" || undefined}
       onDragStart={(e) => onDragStart(e, index)}
       onClick={() => onPick(index)}
       onKeyDown={(e) => {
-        if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+        if (movable && e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
           e.preventDefault();
           onNudge(index, e.key === "ArrowUp" ? -1 : 1);
         } else if (e.key === "Enter") onPick(index);
       }}
       tabIndex={0}
-      title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}.\nRoute: ${formatRoute(task)}\nDrag to reorder (or Alt+↑/↓).`}
-      className={`absolute inset-x-0 mx-1 flex cursor-grab items-start gap-2 rounded-md border px-2 py-1 text-xs leading-4 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 active:cursor-grabbing ${tone}`}
+      title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}.\nRoute: ${formatRoute(task)}` + (run ? `\n${run.state}, attempt ${run.attempts}${run.lastError ? `\nLast error: ${run.lastError}` : ""}` : "\nDrag to reorder (or Alt+↑/↓).")}
+      className={`absolute inset-x-0 mx-1 flex ${movable ? "cursor-grab active:cursor-grabbing" : ""} items-start gap-2 rounded-md border px-2 py-1 text-xs leading-4 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 ${tone}`}
       style={{ top: index * ROW + 3, height: ROW - 4 }}
     >
       <span className="mt-0.5 w-8 shrink-0 text-right font-mono tabular-nums text-slate-500">{index + 1}</span>
@@ -52,9 +60,20 @@ const Row = memo(function Row({ index, task, state, showRequest, onDragStart, on
           <span className="shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600 ring-1 ring-slate-200">phase {task.phase + 1}</span>
           {showRequest && task.request !== null && <span className="shrink-0 text-[10px] text-slate-400" title="CA request number in the plan's order">req {task.request}</span>}
         </span>
-        <span className="block truncate text-slate-600" data-testid="step-route">{formatRoute(task)}</span>
+        {run?.lastError && run.state !== "succeeded" ? (
+          <span className="block truncate text-red-800" data-testid="step-error">{run.lastError}</span>
+        ) : (
+          <span className="block truncate text-slate-600" data-testid="step-route">{formatRoute(task)}</span>
+        )}
       </span>
-      <span aria-hidden className="mt-1 select-none text-slate-400">⋮⋮</span>
+      {run ? (
+        <span className="mt-0.5 shrink-0 text-right text-[10px] leading-4" data-testid="step-run-state">
+          <span className="block font-semibold">{run.state}</span>
+          {run.attempts > 0 && <span className="block opacity-80">attempt {run.attempts}</span>}
+        </span>
+      ) : (
+        <span aria-hidden className="mt-1 select-none text-slate-400">⋮⋮</span>
+      )}
     </li>
   );
 });
@@ -67,7 +86,9 @@ export interface StepListProps {
   failingStep: number | null;
   /** Request numbers belong to the plan's order; a reordered list hides them. */
   showRequests: boolean;
-  onMove(from: number, to: number): void;
+  /** Rotation run page: each task's live state; the list is then read-only. */
+  runStates?: ReadonlyMap<string, TaskRunMark>;
+  onMove?(from: number, to: number): void;
   onStep(k: number): void;
 }
 
@@ -76,7 +97,8 @@ export interface StepListProps {
  * HTML5 drag and drop: the drop position comes from the pointer's height in the list, so rows that
  * are not rendered can still be drop targets.
  */
-export function StepList({ order, tasks, step, failingStep, showRequests, onMove, onStep }: StepListProps) {
+export function StepList({ order, tasks, step, failingStep, showRequests, runStates, onMove, onStep }: StepListProps) {
+  const movable = onMove !== undefined && runStates === undefined;
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
   const [dragFrom, setDragFrom] = useState<number | null>(null);
@@ -110,7 +132,7 @@ export function StepList({ order, tasks, step, failingStep, showRequests, onMove
     setDragFrom(index);
   }, []);
   const onPick = useCallback((index: number) => onStep(index + 1), [onStep]);
-  const onNudge = useCallback((index: number, delta: number) => onMove(index, index + delta), [onMove]);
+  const onNudge = useCallback((index: number, delta: number) => onMove?.(index, index + delta), [onMove]);
 
   const first = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);
   const last = Math.min(order.length, Math.ceil((view.top + view.height) / ROW) + OVERSCAN);
@@ -124,7 +146,7 @@ export function StepList({ order, tasks, step, failingStep, showRequests, onMove
     const task = tasks.get(order[i]);
     if (!task) continue;
     const state = failingStep === i + 1 ? "failing" : i === step - 1 ? "current" : i < step ? "done" : "next";
-    rows.push(<Row key={task.id} index={i} task={task} state={state} showRequest={showRequests} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
+    rows.push(<Row key={task.id} index={i} task={task} state={state} showRequest={showRequests} run={runStates?.get(task.id)} movable={movable} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
   }
 
   return (
@@ -134,7 +156,7 @@ export function StepList({ order, tasks, step, failingStep, showRequests, onMove
       data-testid="step-list"
       onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
       onDragOver={(e) => {
-        if (dragFrom === null) return;
+        if (dragFrom === null || !movable) return;
         e.preventDefault();
         e.dataTransfer.dropEffect = "move";
         setDropAt(insertionAt(e.clientY));
@@ -144,7 +166,7 @@ export function StepList({ order, tasks, step, failingStep, showRequests, onMove
       }}
       onDrop={(e) => {
         e.preventDefault();
-        if (dragFrom !== null) {
+        if (dragFrom !== null && onMove) {
           const at = insertionAt(e.clientY);
           // Inserting below the dragged row's old place shifts the target up by one.
           onMove(dragFrom, at > dragFrom ? at - 1 : at);

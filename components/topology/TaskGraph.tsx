@@ -2,6 +2,7 @@
 import { memo, useMemo } from "react";
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import type { GroupPlan, PlannedTask } from "@/lib/rotation";
+import { TASK_STATE_TONE } from "./colors";
 import { KIND_TEXT, layoutTaskGraph, TASK_BOX } from "./model/procedure";
 import { useKeyed, useOverlays } from "./overlay";
 
@@ -18,20 +19,28 @@ const KIND_TONE: Record<string, string> = {
 };
 
 const TaskNode = memo(function TaskNode({ id, data }: NodeProps<TaskNodeType>) {
-  const mark = useKeyed(useOverlays().taskMark, id);
+  const overlays = useOverlays();
+  const mark = useKeyed(overlays.taskMark, id);
+  // On a run page the task's live state replaces the kind's colour and the simulation marks.
+  const run = useKeyed(overlays.taskRun, id);
   const t = data.task;
-  const ring = mark === "failing" ? "ring-4 ring-red-400" : mark === "current" ? "ring-4 ring-indigo-400" : "";
+  const ring = mark === "failing" ? "ring-4 ring-red-400" : mark === "current" ? "ring-4 ring-indigo-400" : run?.lastError && run.state !== "succeeded" ? "ring-2 ring-red-300" : "";
+  const tone = run ? TASK_STATE_TONE[run.state] : `${KIND_TONE[t.kind]} ${mark === "done" || mark === "current" ? "" : "opacity-80"}`;
+  const title = `${id}: ${t.node ?? "CA"} ${KIND_TEXT[t.kind]}` + (run ? `\n${run.state}, attempt ${run.attempts}${run.lastError ? `\nLast error: ${run.lastError}` : ""}` : "");
   return (
     <div
       data-testid={`task-${id}`}
       data-mark={mark}
-      title={`${id}: ${t.node ?? "CA"} ${KIND_TEXT[t.kind]}`}
-      className={`flex items-center justify-between rounded border px-2 font-mono text-[11px] ${KIND_TONE[t.kind]} ${ring} ${mark === "done" || mark === "current" ? "" : "opacity-80"}`}
+      data-state={run?.state}
+      title={title}
+      className={`flex items-center justify-between rounded border px-2 font-mono text-[11px] ${tone} ${ring}`}
       style={{ width: TASK_BOX.width, height: TASK_BOX.height }}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
       <span className="truncate">{id}</span>
-      {(mark === "done" || mark === "current") && <span aria-label="done">✓</span>}
+      {!run && (mark === "done" || mark === "current") && <span aria-label="done">✓</span>}
+      {run?.state === "succeeded" && <span aria-label="succeeded">✓</span>}
+      {run && run.state !== "succeeded" && run.attempts > 1 && <span className="shrink-0 text-[10px]" aria-label={`attempt ${run.attempts}`}>×{run.attempts}</span>}
       <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
     </div>
   );

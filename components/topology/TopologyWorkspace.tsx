@@ -31,6 +31,8 @@ export interface WorkspaceProps {
   canWrite: boolean;
   save(id: string, document: TopologyDocument, expectedUpdatedAt: string): Promise<SaveResult>;
   rename(id: string, name: string, expectedUpdatedAt: string): Promise<RenameResult>;
+  /** Runs of this topology so far: the toolbar links to the page's Rotation section below the workspace. */
+  rotationRuns?: number;
 }
 
 const NO_SELECTION: Selection = { nodes: [], links: [] };
@@ -42,7 +44,7 @@ function structureKey(doc: TopologyDocument): string {
   return `${nodes}\u0002${links}`;
 }
 
-function Workspace({ id, name: initialName, document: initialDoc, updatedAt, canWrite, save, rename }: WorkspaceProps) {
+function Workspace({ id, name: initialName, document: initialDoc, updatedAt, canWrite, save, rename, rotationRuns }: WorkspaceProps) {
   const [history, setHistory] = useState(() => startHistory(initialDoc));
   const [saved, setSaved] = useState({ doc: initialDoc, updatedAt });
   const [name, setName] = useState(initialName);
@@ -246,6 +248,7 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
           {canWrite && <Button variant="secondary" onClick={onAddNode}>Add node</Button>}
           <Button variant="secondary" onClick={() => void runLayout("Auto layout")} disabled={layout.running || doc.nodes.length === 0}>{layout.running ? "Laying out…" : "Auto layout"}</Button>
           <Button variant="secondary" onClick={onExport}>Export JSON</Button>
+          {rotationRuns !== undefined && <a href="#rotation" className="inline-flex items-center rounded-md px-3.5 py-2 text-sm font-semibold text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50">Rotation{rotationRuns ? ` (${rotationRuns} ${rotationRuns === 1 ? "run" : "runs"})` : ""} ↓</a>}
           {canWrite && <Button onClick={onSave} disabled={!dirty || saving}>{saving ? "Saving…" : "Save"}</Button>}
         </WorkspaceHeader>
 

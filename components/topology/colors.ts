@@ -13,3 +13,12 @@ export const DIMMED = "#cbd5e1";
 export function groupColors(groups: readonly string[]): Map<string, string> {
   return new Map(groups.map((g, i) => [g, GROUP_COLORS[i % GROUP_COLORS.length]]));
 }
+
+/** A rotation run's task states (Tailwind classes): waiting grey, on its way blue, succeeded green, failed red. */
+export const TASK_STATE_TONE = {
+  waiting: "border-slate-300 bg-slate-100 text-slate-600",
+  sent: "border-sky-400 bg-sky-100 text-sky-900",
+  delivered: "border-sky-600 bg-sky-200 text-sky-950",
+  succeeded: "border-emerald-500 bg-emerald-100 text-emerald-900",
+  failed: "border-red-500 bg-red-100 text-red-900",
+} as const;

@@ -81,6 +81,14 @@ export interface LinkSim extends LinkView {
 export type NodeMark = "current" | "failing";
 export type TaskMark = "done" | "current" | "failing";
 
+/** A task of a rotation run as the run page colours it (lib/rotation-run task states). */
+export interface TaskRunMark {
+  state: "waiting" | "sent" | "delivered" | "succeeded" | "failed";
+  attempts: number;
+  lastError: string | null;
+}
+const sameRun = (a: TaskRunMark, b: TaskRunMark) => a.state === b.state && a.attempts === b.attempts && a.lastError === b.lastError;
+
 export interface Overlays {
   nodeErrors: KeyedStore<string, readonly string[]>;
   linkErrors: KeyedStore<number, readonly string[]>;
@@ -91,6 +99,8 @@ export interface Overlays {
   nodeMark: KeyedStore<string, NodeMark>;
   /** Task graph: tasks already executed at the current step, the current one, the failing one. */
   taskMark: KeyedStore<string, TaskMark>;
+  /** Task graph of a rotation run: each task's live state (takes the place of the kind's colour). */
+  taskRun: KeyedStore<string, TaskRunMark>;
   /** Simulation shown on the canvas; links and nodes outside the group are dimmed then. */
   simulating: ValueStore<boolean>;
 }
@@ -103,6 +113,7 @@ export function createOverlays(): Overlays {
     linkSim: new KeyedStore(sameLink),
     nodeMark: new KeyedStore(),
     taskMark: new KeyedStore(),
+    taskRun: new KeyedStore(sameRun),
     simulating: new ValueStore(false),
   };
 }

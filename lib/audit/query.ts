@@ -7,12 +7,14 @@ export interface AuditPage {
 }
 
 /** Newest first, keyset-paginated on seq so deep pages cost the same as the first. */
-export async function listAuditEvents(opts: { action?: string; actor?: string; before?: number; take?: number } = {}): Promise<AuditPage> {
+export async function listAuditEvents(opts: { action?: string; actor?: string; target?: string; before?: number; take?: number } = {}): Promise<AuditPage> {
   const take = Math.min(Math.max(opts.take ?? 50, 1), 200);
   const rows = await db().auditEvent.findMany({
     where: {
       ...(opts.action ? { action: opts.action } : {}),
       ...(opts.actor ? { actor: { contains: opts.actor } } : {}),
+      // One object's history, e.g. a rotation run's (the run page links here).
+      ...(opts.target ? { targetId: opts.target } : {}),
       ...(opts.before ? { seq: { lt: opts.before } } : {}),
     },
     orderBy: { seq: "desc" },

@@ -85,6 +85,25 @@ describe.each(["stepwise", "bundled"])("a %s run with simulated agents", (mode) 
   });
 });
 
+describe.each(["stepwise", "bundled"])("a client only on one-way links (%s)", (mode) => {
+  it("holds no certificate in the group, gets only root tasks, and ends holding only the new root", async () => {
+    const doc = {
+      nodes: [{ id: "s", direct: true, acceptsConnections: true }, { id: "m", direct: false, acceptsConnections: false }, { id: "w", direct: false, acceptsConnections: false }],
+      links: [{ client: "m", server: "s", group: "default", auth: "mutual" as const }, { client: "w", server: "s", group: "default", auth: "one-way" as const }],
+    };
+    const { topology, fleet } = await setup(doc);
+    expect(fleet.nodes.get("w")!.store.groups.default.certificates).toEqual([]);
+    const { id } = await startRun(actor, { topology, mode });
+    await fleet.until(async () => (await state(id)) !== "running");
+    const done = await runStatus(id);
+    expect(done.state, JSON.stringify(done)).toBe("succeeded");
+    expect(done.tasks.filter((t) => t.node === "w").map((t) => t.kind).sort()).toEqual(mode === "stepwise" ? ["replace-root", "store-root"] : ["bundle", "discard-old"]);
+    const w = fleet.nodes.get("w")!.store.groups.default;
+    expect(w.roots).toHaveLength(1);
+    expect(w.certificates).toEqual([]);
+  });
+});
+
 describe("failures, timeouts and resume", () => {
   it("counts consecutive failures, fails the run at the limit, records late results, and resume completes it", async () => {
     const { topology, fleet } = await setup();

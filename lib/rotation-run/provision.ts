@@ -23,7 +23,7 @@ import { parseProfile } from "../pki/profiles";
 import { parseSans } from "../pki/san";
 import { computeRoutes, type Topology } from "../rotation";
 import { markSupersededMany } from "../store/state";
-import { groupsOf, linksOf, topologyByName, UNFINISHED } from "./topology";
+import { groupsOf, linksOf, presentsCertificate, topologyByName, UNFINISHED } from "./topology";
 
 export const DEFAULT_BASE_PORT = 7400;
 export const NODE_DNS_SUFFIX = "nodes.rootline.invalid";
@@ -114,11 +114,14 @@ export async function provisionTopology(actor: Actor, input: ProvisionInput): Pr
     }),
   );
 
-  // One certificate per node and group it takes part in; concurrent requests share transactions (group commit).
-  const wanted = groups.flatMap((g) => {
+  // Every node of a group holds the group's root; a certificate only where it presents one (a
+  // server, or a client on a mutual link: SPEC 4.1; a client only on one-way links has none).
+  // Concurrent requests share transactions (group commit).
+  const members = groups.flatMap((g) => {
     const inGroup = new Set(linksOf(topology, g).flatMap((l) => [l.client, l.server]));
     return topology.nodes.filter((n) => inGroup.has(n.id)).map((n) => ({ node: n.id, group: g, issuer: issuerById.get(issuerOf.get(g)!)! }));
   });
+  const wanted = members.filter((m) => presentsCertificate(topology, m.group, m.node));
   const issued: IssuedCertificate[] = await Promise.all(wanted.map((w) => issueCertificate(actor, w.issuer.name, nodeRequest(w.node, keys.get(w.node)!.spki, host))));
 
   await db().$transaction(async (tx) => {
@@ -143,11 +146,17 @@ export async function provisionTopology(actor: Actor, input: ProvisionInput): Pr
   const result: ProvisionedNode[] = [];
   for (const n of topology.nodes) {
     const dir = path.join(out, n.id);
-    const mine = wanted.map((w, i) => ({ w, cert: issued[i] })).filter((x) => x.w.node === n.id);
+    const certOf = new Map(wanted.map((w, i) => [`${w.node}\u0000${w.group}`, issued[i]]));
+    const mine = members.filter((m) => m.node === n.id);
     await writeNodeDirectory(dir, {
       keyPem: keys.get(n.id)!.pem,
       config: agentConfig(t, n.id, ports, host, caUrl, routing.route(n.id)),
-      groups: Object.fromEntries(mine.map(({ w, cert }) => [w.group, { roots: [pemEncode("CERTIFICATE", w.issuer.certificateDer)], certificates: [pemEncode("CERTIFICATE", cert.der)] }])),
+      groups: Object.fromEntries(
+        mine.map((m) => {
+          const cert = certOf.get(`${m.node}\u0000${m.group}`);
+          return [m.group, { roots: [pemEncode("CERTIFICATE", m.issuer.certificateDer)], certificates: cert ? [pemEncode("CERTIFICATE", cert.der)] : [] }];
+        }),
+      ),
     });
     result.push({ id: n.id, dir, port: ports.get(n.id) ?? null });
   }

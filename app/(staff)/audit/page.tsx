@@ -8,13 +8,13 @@ import { requireUser } from "@/app/_lib/session";
 
 export const metadata = { title: "Audit log" };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<{ action?: string; actor?: string; before?: string; verify?: string }> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<{ action?: string; actor?: string; target?: string; before?: string; verify?: string }> }) {
   await requireUser("audit:read");
   const sp = await searchParams;
   const before = sp.before && /^\d+$/.test(sp.before) ? Number(sp.before) : undefined;
   // Walking the whole chain grows with the log, so it runs when an auditor asks for it.
-  const [page, verdict] = await Promise.all([listAuditEvents({ action: sp.action || undefined, actor: sp.actor || undefined, before }), sp.verify === "1" ? verifyAuditLog(db()) : null]);
-  const qs = (b: number) => new URLSearchParams({ ...(sp.action ? { action: sp.action } : {}), ...(sp.actor ? { actor: sp.actor } : {}), before: String(b) }).toString();
+  const [page, verdict] = await Promise.all([listAuditEvents({ action: sp.action || undefined, actor: sp.actor || undefined, target: sp.target || undefined, before }), sp.verify === "1" ? verifyAuditLog(db()) : null]);
+  const qs = (b: number) => new URLSearchParams({ ...(sp.action ? { action: sp.action } : {}), ...(sp.actor ? { actor: sp.actor } : {}), ...(sp.target ? { target: sp.target } : {}), before: String(b) }).toString();
   return (
     <>
       <PageHeader title="Audit log" subtitle="Every change, append-only, each entry chained to the one before by a SHA-256 hash; the head is anchored with a MAC under the master key." />
@@ -43,7 +43,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <label className="flex flex-col gap-1">Actor contains
           <input name="actor" defaultValue={sp.actor ?? ""} className="rounded-md border border-slate-300 px-2 py-1.5" />
         </label>
+        {sp.target && <input type="hidden" name="target" value={sp.target} />}
         <button className="rounded-md bg-slate-800 px-3 py-1.5 font-medium text-white">Filter</button>
+        {sp.target && (
+          <span className="self-center text-slate-600" data-testid="audit-target">
+            Only entries about <code className="font-mono text-xs">{sp.target}</code> · <Link className="text-indigo-700 hover:underline" href="/audit">show all</Link>
+          </span>
+        )}
       </form>
       <Table>
         <thead><tr><Th>#</Th><Th>When (UTC)</Th><Th>Actor</Th><Th>Action</Th><Th>Target</Th><Th>Change</Th></tr></thead>

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { getIssuerByName } from "@/lib/issuers/service";
 import { decodeCertificate } from "@/lib/pki/certificate";
 import { NotFoundError } from "@/lib/errors";
+import { retiredRoots } from "@/lib/rotation-run/view";
 import { CertificateView } from "@/components/CertificateView";
 import { Badge, Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
@@ -12,6 +13,7 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
   const { name } = await params; // already percent-decoded by Next.js: decoding again breaks on "%25"
   const issuer = await getIssuerByName(name).catch((e) => (e instanceof NotFoundError ? notFound() : Promise.reject(e)));
   const details = decodeCertificate(issuer.certificateDer);
+  const retired = await retiredRoots(issuer.id);
   const repo = `/api/repository/${encodeURIComponent(issuer.name)}`;
   return (
     <>
@@ -39,6 +41,32 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
         </Card>
         <Card title="CA certificate" className="xl:col-span-2"><CertificateView d={details} /></Card>
       </div>
+      {/* Roots that finished rotation runs replaced: kept sealed; certificates not re-signed still chain to them. */}
+      <Card title="Root key history" className="mt-6">
+        {retired.length === 0 ? (
+          <p className="text-sm text-slate-500" data-testid="retired-roots-empty">This root key has never been replaced. A finished rotation run retires the old root and lists it here.</p>
+        ) : (
+          <table className="min-w-full text-sm" data-testid="retired-roots">
+            <thead>
+              <tr className="text-left text-xs uppercase tracking-wide text-slate-500"><th className="py-1.5 pr-4">Retired root</th><th className="py-1.5 pr-4">Key</th><th className="py-1.5 pr-4">Valid</th><th className="py-1.5 pr-4">SHA-256 fingerprint</th><th className="py-1.5 pr-4">Retired (UTC)</th><th className="py-1.5">By run</th></tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {retired.map((r) => (
+                <tr key={r.id}>
+                  <td className="py-1.5 pr-4 font-mono text-xs">{r.subject}</td>
+                  <td className="py-1.5 pr-4">{r.keyType}</td>
+                  <td className="py-1.5 pr-4 text-xs">{r.notBefore.slice(0, 10)} – {r.notAfter.slice(0, 10)}</td>
+                  <td className="py-1.5 pr-4 font-mono text-xs" title={r.fingerprint}>{r.fingerprint.slice(0, 16)}…</td>
+                  <td className="py-1.5 pr-4 text-xs">{r.retiredAt.replace("T", " ").slice(0, 19)}</td>
+                  <td className="py-1.5 text-xs">
+                    {r.runId && r.topologyId ? <Link className="font-mono text-indigo-700 hover:underline" href={`/topologies/${r.topologyId}/runs/${r.runId}`}>{r.runId.slice(0, 12)}</Link> : (r.runId?.slice(0, 12) ?? "—")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
     </>
   );
 }
