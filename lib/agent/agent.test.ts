@@ -152,6 +152,29 @@ describe("node agents over real TLS", () => {
     await ca.waitFor((m): m is Message => m.type === "status" && m.node === "c" && m.stores[0].roots.length === 2);
   }, 30_000);
 
+  it("polls ride on the authenticated connection until the next periodic handshake; a store change re-authenticates at once", async () => {
+    // b (direct server) → a (its client) is a poll hop: a's polls carry the request to it.
+    const root = await makeRoot();
+    const rot = await rotationMaterial(root);
+    const keys = new Map();
+    const ca = await fakeCa(keys);
+    cleanups.push(ca.close);
+    const f = await makeFleet({ root, nodes: ["a", "b"], links: [["a", "b"]], direct: ["b"], routes: { a: ["b", "a"] }, caUrl: ca.url });
+    cleanups.push(f.cleanup);
+    for (const n of f.nodes.values()) keys.set(n.id, n.publicKey);
+    for (const id of ["b", "a"]) running.push(await startAgent({ dir: f.nodes.get(id)!.dir, caUrl: ca.url, handshakeIntervalMs: 60_000, pollIntervalMs: 100 }));
+    const a = f.nodes.get("a")!.dir;
+    await until(() => handshakes(a)[0], "first handshake");
+    await new Promise((r) => setTimeout(r, 1500));
+    // About 15 polls, one handshake.
+    expect(handshakes(a)).toHaveLength(1);
+    ca.send("b", await updateRequest(root.key, { kind: "store-root", node: "a", route: ["b", "a"], items: { distribution: rot.distribution } }));
+    expect((await ca.waitFor(isResult("store-root:a"))).outcome).toBe("succeeded");
+    // a's store changed: its next exchange is a fresh handshake with what it now holds.
+    const second = await until(() => handshakes(a)[1], "handshake after the store change", 5_000);
+    expect(second).toMatchObject({ peer: "b", role: "client", result: "ok" });
+  }, 30_000);
+
   it("rejects a tampered distribution certificate with the reason; nothing changes; a repeat gets the recorded answer", async () => {
     const root = await makeRoot();
     const rot = await rotationMaterial(root);

@@ -57,6 +57,16 @@ export class Agent {
   private lastStatusJson = "";
   private readonly interval: number;
   private readonly pollInterval: number;
+  private readonly handshakeInterval: number;
+  /**
+   * Open authenticated connections to this node's servers, reused for polls until the next
+   * periodic handshake or until either end's store changes (which re-authenticates the link
+   * with what both ends now hold). A full TLS handshake per poll costs more CPU than
+   * everything else an agent does.
+   */
+  private readonly sessions = new Map<AgentLink, { socket: TLSSocket; openedAt: number; generation: number }>();
+  /** Bumped on every store change: connections authenticated before it are not reused. */
+  private generation = 0;
   private readonly caUrl: string;
   private readonly requestCtx: RequestContext;
   private readonly log: (line: string) => void;
@@ -76,7 +86,8 @@ export class Agent {
     this.handshakes.onChange = () => this.statusChanged();
     this.outbox = new Outbox(config.direct ? null : config.route[config.route.length - 2]);
     this.pollInterval = o.pollIntervalMs ?? 1000;
-    this.interval = Math.min(o.handshakeIntervalMs ?? 1000, this.pollInterval);
+    this.handshakeInterval = o.handshakeIntervalMs ?? 1000;
+    this.interval = Math.min(this.handshakeInterval, this.pollInterval);
     this.caUrl = (o.caUrl ?? config.caUrl).replace(/\/+$/, "");
     this.log = o.log ?? (() => {});
     const publicKey = createPublicKey(privateKey);
@@ -131,6 +142,7 @@ export class Agent {
     if (this.statusSoon) clearTimeout(this.statusSoon);
     const closed = this.server ? new Promise<void>((r) => this.server!.close(() => r())) : Promise.resolve();
     for (const s of this.sockets) s.destroy();
+    for (const s of this.sessions.values()) s.socket.destroy();
     await Promise.all([closed, ...this.loops]);
     await this.applying.catch(() => {});
     await this.handshakes.close();
@@ -142,6 +154,7 @@ export class Agent {
   private async commit(next: NodeStore): Promise<void> {
     await saveStore(this.dir, next);
     this.store = next;
+    this.generation++;
     this.contexts.update(next);
     this.refreshServerContext();
     this.statusChanged();
@@ -221,11 +234,27 @@ export class Agent {
       if (!currentlyValid(presented)) return reject(`the client certificate of ${peer} is not valid now`, true);
     }
     this.handshakes.serverAccepted(peer, group);
-    const mine = this.receive(line.envelopes);
-    // The parent of a target that is this server is the client: answer its requests in this exchange.
-    if (mine.length > 0) await Promise.race([Promise.all(mine), new Promise((r) => setTimeout(r, ANSWER_WITHIN_MS + 100))]);
-    const envelopes = this.outbox.take(peer);
-    socket.end(JSON.stringify({ type: "exchange", node: this.config.node, envelopes } satisfies ExchangeLine) + "\n");
+    const generation = this.generation;
+    let next: ExchangeLine = line;
+    for (;;) {
+      const mine = this.receive(next.envelopes);
+      // The parent of a target that is this server is the client: answer its requests in this exchange.
+      if (mine.length > 0) await Promise.race([Promise.all(mine), new Promise((r) => setTimeout(r, ANSWER_WITHIN_MS + 100))]);
+      const envelopes = this.outbox.take(peer);
+      if (socket.destroyed) return this.outbox.restore(peer, envelopes, (j) => this.classify(j));
+      socket.write(JSON.stringify({ type: "exchange", node: this.config.node, envelopes } satisfies ExchangeLine) + "\n");
+      // Kept open for the client's next polls, until its next handshake or a store change here
+      // (closing without an answer sends the client to a fresh handshake).
+      let text: string;
+      try {
+        text = await readLine(socket, this.handshakeInterval + EXCHANGE_TIMEOUT_MS);
+      } catch {
+        return void socket.destroy();
+      }
+      const again = parseLinkLine(text);
+      if (this.stopped || this.generation !== generation || again.type !== "exchange" || again.node !== peer) return void socket.destroy();
+      next = again;
+    }
   }
 
   private serveHttp(socket: TLSSocket, requestLine: string): void {
@@ -249,7 +278,33 @@ export class Agent {
     }
   }
 
+  /** An exchange on the kept-open connection; false when there is none to use (or it broke). */
+  private async reuse(link: AgentLink): Promise<boolean> {
+    const s = this.sessions.get(link);
+    if (!s) return false;
+    if (s.socket.destroyed || s.generation !== this.generation || Date.now() - s.openedAt >= this.handshakeInterval) {
+      s.socket.destroy();
+      this.sessions.delete(link);
+      return false;
+    }
+    const taken = this.outbox.take(link.peer);
+    try {
+      s.socket.write(JSON.stringify({ type: "exchange", node: this.config.node, envelopes: taken } satisfies ExchangeLine) + "\n");
+      const reply = parseLinkLine(await readLine(s.socket, EXCHANGE_TIMEOUT_MS));
+      if (reply.type !== "exchange" || reply.node !== link.peer) throw new Error("unexpected line");
+      this.receive(reply.envelopes);
+      return true;
+    } catch {
+      // The server closed it (its store changed, or it restarted): hand over on a fresh handshake.
+      this.outbox.restore(link.peer, taken, (j) => this.classify(j));
+      s.socket.destroy();
+      this.sessions.delete(link);
+      return false;
+    }
+  }
+
   private async connect(link: AgentLink): Promise<void> {
+    if (await this.reuse(link)) return;
     const { peer, group } = link;
     const fail = (reason: string) => this.handshakes.record({ peer, role: "client", result: "failed", reason, group });
     if (this.contexts.roots(group).length === 0) return fail(`holds no root certificate in group ${group}`);
@@ -273,7 +328,11 @@ export class Agent {
         timeoutMs: EXCHANGE_TIMEOUT_MS,
       });
       if (out.kind === "ok") {
-        out.socket.end();
+        if (this.stopped) out.socket.destroy();
+        else {
+          out.socket.on("error", () => {});
+          this.sessions.set(link, { socket: out.socket, openedAt: Date.now(), generation: this.generation });
+        }
         this.handshakes.record({ peer, role: "client", result: firstRejection === null ? "ok" : "fallback", ...(firstRejection ? { reason: firstRejection } : {}), group });
         this.receive(out.reply.envelopes);
         return;

@@ -1,6 +1,6 @@
 /**
  * The link protocol's lines (docs/ROTATION_RUNS.md, "Link protocol"): after the TLS handshake
- * the client sends one JSON line and the server answers one. A server that refuses the client
+ * the client sends one JSON line and the server answers one, and again on a kept-open connection. A server that refuses the client
  * answers a `reject` line instead, so the client can tell a refused certificate (fall back to
  * the old one) from a broken link.
  */
@@ -19,7 +19,10 @@ export const LinkLine = z.discriminatedUnion("type", [ExchangeLine, RejectLine])
 export type LinkLine = z.infer<typeof LinkLine>;
 
 
-/** Reads the first line of a socket (without the newline); rejects on close, error or size. */
+/**
+ * Reads the next line of a socket (without the newline); rejects on close, error or size. The
+ * protocol is strictly one line each way in turn, so nothing follows a line until it is answered.
+ */
 export function readLine(socket: Socket, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -48,6 +51,8 @@ export function readLine(socket: Socket, timeoutMs: number): Promise<string> {
     const onError = (e: Error) => done(e);
     const timer = setTimeout(() => done(new Error(`no line within ${timeoutMs} ms`)), timeoutMs);
     socket.on("data", onData);
+    // The previous line paused the socket; a kept-open connection reads again.
+    socket.resume();
     socket.on("end", onEnd);
     socket.on("close", onEnd);
     socket.on("error", onError);
