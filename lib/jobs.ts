@@ -1,3 +1,4 @@
+import { runGenerationSchedule } from "./generations/schedule";
 import { runSweep } from "./revocation/sweep";
 import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
 import { startRunTimer } from "./rotation-run/timer";
@@ -11,10 +12,14 @@ import { startRunTimer } from "./rotation-run/timer";
  * - the bare-RN TLS repository when ROOTLINE_TLS_REPOSITORY_ISSUER is set, on
  *   ROOTLINE_TLS_REPOSITORY_PORT (default 3443).
  * - the rotation-run engine's timer every second (task timeouts; lib/rotation-run/timer.ts).
+ * - with the sweep, the CA-generation schedule (lib/generations/schedule.ts: generation n+1
+ *   of each lineage when its lead time is reached); `now` injects a clock for tests;
+ * - the CA-information download server when ROOTLINE_DOWNLOADS_LINEAGE is set, on
+ *   ROOTLINE_DOWNLOADS_PORT (default 8443) and ROOTLINE_DOWNLOADS_HOST (default 0.0.0.0).
  * Several app processes may sweep at once: sweeps serialize on the database.
  * Returns what stops the timers.
  */
-export function startBackgroundJobs(env = process.env): () => void {
+export function startBackgroundJobs(env = process.env, o: { now?: () => Date } = {}): () => void {
   const stopRuns = startRunTimer();
   let stopSweep = () => {};
   const minutes = Number(env.ROOTLINE_SWEEP_INTERVAL_MINUTES ?? "60");
@@ -26,6 +31,11 @@ export function startBackgroundJobs(env = process.env): () => void {
           for (const r of reports) if (r.opened || r.completed.length || r.deadlinesPassed.length) console.log(`rootline sweep: ${r.issuer}: RN ${r.revocationNumber}${r.opened ? `, renewal requested up to serial ${r.opened.serial}` : ""}`);
         })
         .catch((err) => console.error("rootline: expiry sweep failed:", err));
+      runGenerationSchedule({ now: o.now?.() })
+        .then((runs) => {
+          for (const r of runs) if (r.created) console.log(`rootline: lineage ${r.lineage}: generation ${r.created.generation} created (${r.created.issuer})`);
+        })
+        .catch((err) => console.error("rootline: CA-generation schedule failed:", err));
       purgeHolderKeys({ retentionDays: holderKeyRetentionDays(env) })
         .then(({ purged }) => purged && console.log(`rootline: deleted ${purged} server-generated holder key(s) past their use`))
         .catch((err) => console.error("rootline: holder-key purge failed:", err));
@@ -47,7 +57,19 @@ export function startBackgroundJobs(env = process.env): () => void {
       .then((r) => console.log(`rootline: TLS repository for ${issuer} on ${r.url}`))
       .catch((err) => console.error(`rootline: TLS repository for ${issuer} did not start:`, err.message));
   }
+  let stopDownloads = () => {};
+  const lineage = env.ROOTLINE_DOWNLOADS_LINEAGE;
+  if (lineage) {
+    void import("./generations/downloadServer")
+      .then(({ startDownloadServer }) => startDownloadServer({ lineage, port: Number(env.ROOTLINE_DOWNLOADS_PORT ?? "8443"), host: env.ROOTLINE_DOWNLOADS_HOST ?? "0.0.0.0" }))
+      .then((s) => {
+        stopDownloads = () => void s.stop();
+        console.log(`rootline: CA-information download server for ${lineage} on ${s.url}, serving generations ${s.serving().join(", ") || "none yet"}`);
+      })
+      .catch((err) => console.error(`rootline: download server for ${lineage} did not start:`, err.message));
+  }
   return () => {
+    stopDownloads();
     stopSweep();
     stopRuns();
   };

@@ -37,6 +37,9 @@ export const AUDIT_ACTIONS = [
   "rotation.resume",
   "rotation.complete",
   "issuer.root-key-change",
+  "lineage.create",
+  "lineage.next-generation",
+  "lineage.revoke-generation",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

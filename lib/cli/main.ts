@@ -6,6 +6,7 @@ import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
 import * as device from "./commands/device";
 import * as issuer from "./commands/issuer";
+import * as lineage from "./commands/lineage";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
 import * as revocation from "./commands/revocation";
@@ -15,7 +16,7 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage];
 
 const NO_DATABASE = new Set(["device", "plan", "agent"]);
 

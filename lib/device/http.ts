@@ -28,6 +28,8 @@ export interface HttpGetOptions {
    * certificate was checked.
    */
   socket?: Socket;
+  /** The Accept header (default any type). */
+  accept?: string;
 }
 
 export function httpGet(url: URL, o: HttpGetOptions = {}): Promise<HttpGetResult> {
@@ -42,7 +44,7 @@ export function httpGet(url: URL, o: HttpGetOptions = {}): Promise<HttpGetResult
       req.destroy();
       resolve(r);
     };
-    const common = { method: "GET", headers: { accept: "*/*", connection: "close", "user-agent": "rootline-device" } };
+    const common = { method: "GET", headers: { accept: o.accept ?? "*/*", connection: "close", "user-agent": "rootline-device" } };
     let req: http.ClientRequest;
     if (o.socket) {
       const socket = o.socket;

@@ -97,11 +97,16 @@ export function loadState(file: string, allowMissing = false): DeviceState {
 
 /** Atomic replace: readers see the old file or the new one, never a torn one. */
 export function saveState(file: string, state: DeviceState): void {
+  writeFileAtomic(file, serializeState(state));
+}
+
+/** Temporary file in the same directory, fsync, rename, fsync the directory. */
+export function writeFileAtomic(file: string, text: string): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
   const fd = fs.openSync(tmp, "wx", 0o644);
   try {
-    fs.writeFileSync(fd, serializeState(state));
+    fs.writeFileSync(fd, text);
     fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
@@ -154,13 +159,20 @@ async function acquireLock(lock: string): Promise<number> {
  * the next state (written only when it is a different object) and a result.
  */
 export async function updateStateFile<T>(file: string, fn: (s: DeviceState) => Promise<{ state: DeviceState; result: T }> | { state: DeviceState; result: T }, allowMissing = false): Promise<T> {
-  const lock = `${file}.lock`;
-  const fd = await acquireLock(lock);
-  try {
+  return withFileLock(file, async () => {
     const before = loadState(file, allowMissing);
     const { state, result } = await fn(before);
     if (state !== before) saveState(file, state);
     return result;
+  });
+}
+
+/** Runs fn while holding `${file}.lock` (other device state files share this discipline). */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  const fd = await acquireLock(lock);
+  try {
+    return await fn();
   } finally {
     fs.closeSync(fd);
     fs.rmSync(lock, { force: true });

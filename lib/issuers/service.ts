@@ -50,6 +50,7 @@ async function insertIssuer(
   actor: Actor,
   action: "issuer.create" | "issuer.import",
   data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean },
+  within?: IssuerCreateOptions["within"],
 ) {
   return db().$transaction(async (tx) => {
     if (await tx.issuer.findUnique({ where: { name: data.name }, select: { id: true } })) {
@@ -78,6 +79,7 @@ async function insertIssuer(
       targetId: issuer.id,
       after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial },
     });
+    await within?.(tx, issuer);
     return issuer;
   });
 }
@@ -107,15 +109,22 @@ async function refuseKnownCa(tx: Tx, certificateDer: Uint8Array, checkSubject: b
   }
 }
 
+export interface IssuerCreateOptions {
+  /** The start of the CA's validity (a lineage's schedule runs on an injectable clock). */
+  now?: Date;
+  /** More writes in the same transaction (a lineage links the issuer as its generation). */
+  within?: (tx: Tx, issuer: { id: string; name: string; certificateDer: Uint8Array }) => Promise<void>;
+}
+
 /** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
-export async function createIssuer(actor: Actor, input: NewIssuer) {
+export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerCreateOptions = {}) {
   requirePermission(actor.role, "issuers:write");
   const s = parseOrThrow(IssuerSettings, input);
   const keyType = parseKeyType(input.keyType, "keyType");
   const given = typeof input.subject === "string" ? input.subject.trim() || undefined : input.subject && withoutEmpty(input.subject);
   const subject = buildDn(given && (typeof given === "string" || Object.keys(given).length) ? given : { CN: s.name }, "subject");
   const keyPair = await generateKeyPair(keyType);
-  const { notBefore, notAfter } = validityWindow(new Date(), s.validityDays);
+  const { notBefore, notAfter } = validityWindow(opts.now ?? new Date(), s.validityDays);
   const certificateDer = await createCaCertificate({ subject, keyPair, keyType, notBefore, notAfter, serial: caSerial() });
   return insertIssuer(actor, "issuer.create", {
     name: s.name,
@@ -128,7 +137,7 @@ export async function createIssuer(actor: Actor, input: NewIssuer) {
     certValidityDays: s.certValidityDays,
     firstSerial: s.firstSerial,
     imported: false,
-  });
+  }, opts.within);
 }
 
 /** Imports an existing CA from its certificate and private key; a mismatched pair is refused. */

@@ -6,12 +6,15 @@ export const PURPOSE = {
   certificateKey: "rootline:certificate-private-key",
   /** A rotation run's new root key, until the run finishes and it becomes the issuer's. */
   rotationKey: "rootline:rotation-new-root-key",
+  /** A lineage's distribution key (SPEC 3): signs CA information only. */
+  distributionKey: "rootline:lineage-distribution-key",
 } as const;
 
 // Bindings use what is fixed when the key is sealed and never changes: an issuer's
 // unique name, a certificate's (issuer, serial).
 const issuerBinding = (name: string) => `issuer:${name}`;
 const runBinding = (runId: string) => `rotation-run:${runId}`;
+const lineageBinding = (name: string) => `lineage:${name}`;
 const certificateBinding = (c: { issuerId: string; serial: bigint }) => `certificate:${c.issuerId}:${c.serial}`;
 
 export function sealIssuerKey(pkcs8: Uint8Array, issuer: { name: string }): Uint8Array<ArrayBuffer> {
@@ -36,4 +39,12 @@ export function sealRunKey(pkcs8: Uint8Array, run: { id: string }): Uint8Array<A
 
 export function unsealRunKey(run: { id: string; newKeySealed: Uint8Array }): Buffer {
   return unseal(run.newKeySealed, PURPOSE.rotationKey, runBinding(run.id));
+}
+
+export function sealDistributionKey(pkcs8: Uint8Array, lineage: { name: string }): Uint8Array<ArrayBuffer> {
+  return seal(pkcs8, PURPOSE.distributionKey, lineageBinding(lineage.name));
+}
+
+export function unsealDistributionKey(lineage: { name: string; sealedDistributionKey: Uint8Array }): Buffer {
+  return unseal(lineage.sealedDistributionKey, PURPOSE.distributionKey, lineageBinding(lineage.name));
 }

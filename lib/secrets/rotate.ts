@@ -4,7 +4,7 @@ import { remacAnchors } from "../audit/anchor";
 import { db, type Tx } from "../db";
 import { ConflictError } from "../errors";
 import { otherKeyHolders } from "./holders";
-import { sealCertificateKey, sealIssuerKey, sealRunKey, unsealCertificateKey, unsealIssuerKey, unsealRunKey } from "./keys";
+import { sealCertificateKey, sealDistributionKey, sealIssuerKey, sealRunKey, unsealCertificateKey, unsealDistributionKey, unsealIssuerKey, unsealRunKey } from "./keys";
 import { masterKeys } from "./masterKey";
 import { isCurrentSeal } from "./seal";
 
@@ -64,6 +64,12 @@ async function resealRootKeys(tx: Tx): Promise<number> {
     const name = names.get(r.issuerId);
     if (name === undefined || isCurrentSeal(r.sealedKey)) continue;
     await tx.retiredRoot.update({ where: { id: r.id }, data: { sealedKey: sealIssuerKey(unsealIssuerKey({ name, sealedKey: r.sealedKey }), { name }) } });
+    n++;
+  }
+  // Lineages' distribution keys (lib/generations): counted with the root keys.
+  for (const l of await tx.lineage.findMany({ select: { id: true, name: true, sealedDistributionKey: true } })) {
+    if (isCurrentSeal(l.sealedDistributionKey)) continue;
+    await tx.lineage.update({ where: { id: l.id }, data: { sealedDistributionKey: sealDistributionKey(unsealDistributionKey(l), l) } });
     n++;
   }
   return n;

@@ -53,4 +53,40 @@ export function register(program: Command): void {
       const { deviceCheck } = await import("./deviceRun");
       emit(await deviceCheck(o));
     });
+
+  const generations = device.command("generations").description("follow CA generations by signed CA information (two slots, current and next; logic in deviceGenerations.ts)");
+
+  generations
+    .command("init")
+    .description("factory step: verify CA information with the distribution key and store it in current")
+    .requiredOption("--state <file>", "generations state file (created)")
+    .requiredOption("--distribution-key <file>", "the lineage's distribution public key (PEM or SPKI DER)")
+    .requiredOption("--ca-info <file>", "CA information (JSON or DER), usually generation 1")
+    .action(async (o: { state: string; distributionKey: string; caInfo: string }) => {
+      const { generationsInit } = await import("./deviceGenerations");
+      emit(await generationsInit(o));
+    });
+
+  generations
+    .command("poll")
+    .description("fetch the CA information announced in current, verify server and signature, store it in next; prints one JSON line")
+    .requiredOption("--state <file>", "generations state file")
+    .option("--timeout <ms>", "give up after this many milliseconds (default 10000)")
+    .action(async (o: { state: string; timeout?: string }) => {
+      const { generationsPoll } = await import("./deviceGenerations");
+      emit(await generationsPoll(o));
+    });
+
+  generations
+    .command("check")
+    .description("judge a TLS server with current, else next (promoting it), else fetch at once and retry; fails closed; prints one JSON line")
+    .requiredOption("--host <host>", "server host")
+    .requiredOption("--port <port>", "server port")
+    .requiredOption("--state <file>", "generations state file")
+    .option("--servername <name>", "SNI to send and the name the certificate must carry (default: the host)")
+    .option("--timeout <ms>", "give up after this many milliseconds per connection (default 10000)")
+    .action(async (o: { host: string; port: string; state: string; servername?: string; timeout?: string }) => {
+      const { generationsCheck } = await import("./deviceGenerations");
+      emit(await generationsCheck(o));
+    });
 }
