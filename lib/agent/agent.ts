@@ -26,6 +26,8 @@ export const STATUS_INTERVAL_MS = 5_000;
 /** A target that cannot apply within this answers `delayed` and reports later (SPEC 4.5). */
 export const ANSWER_WITHIN_MS = 2_000;
 const EXCHANGE_TIMEOUT_MS = 10_000;
+/** A CA answering a thousand nodes' polls on a busy machine may take a while; a lost reply costs more. */
+const CA_TIMEOUT_MS = 30_000;
 const CA_BATCH_MS = 20;
 
 export interface AgentOptions {
@@ -447,7 +449,7 @@ export class Agent {
     const taken = this.outbox.take(null);
     try {
       const body = await signEnvelope({ v: 1, type: "poll", topology: this.config.topology, node: this.config.node, at: Date.now(), envelopes: taken }, this.privateKey);
-      const res = await fetch(`${this.caUrl}/api/rotation/agent`, { method: "POST", headers: { "content-type": "application/jose" }, body, signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) });
+      const res = await fetch(`${this.caUrl}/api/rotation/agent`, { method: "POST", headers: { "content-type": "application/jose" }, body, signal: AbortSignal.timeout(CA_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`the CA answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
       const reply = PollReply.parse(await res.json());
       this.receive(reply.envelopes);

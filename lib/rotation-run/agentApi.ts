@@ -116,15 +116,23 @@ async function record(results: TaskResult[], statuses: NodeStatus[], now: Date):
   });
 }
 
+/**
+ * A request picked up this long ago and still unanswered is handed out again (same attempt, same
+ * signed request; agents answer a repeat from their record): a poll reply lost on the way (the
+ * agent's fetch timed out while a busy CA answered) must not wait for the task timeout and cost
+ * an attempt. No answer at all still times out as a failure.
+ */
+export const REHAND_AFTER_MS = 15_000;
+
 /** Update requests waiting for this direct node (sent, not yet picked up, of a running run); marks them picked up. */
 async function pickUp(topologyId: string, node: string, now: Date): Promise<string[]> {
-  const where = { firstHop: node, state: "sent", pickedUpAt: null, run: { topologyId, state: "running" } };
+  const where = { firstHop: node, state: "sent", OR: [{ pickedUpAt: null }, { pickedUpAt: { lt: new Date(now.getTime() - REHAND_AFTER_MS) } }], run: { topologyId, state: "running" } };
   const first = await db().rotationTask.findFirst({ where, select: { runId: true } });
   if (!first) return [];
   return db().$transaction(async (tx) => {
     const rows = await tx.rotationTask.findMany({ where, select: { runId: true, taskId: true, request: true } });
     if (rows.length === 0) return [];
-    await tx.rotationTask.updateMany({ where: { ...where, OR: rows.map((r) => ({ runId: r.runId, taskId: r.taskId })) }, data: { pickedUpAt: now } });
+    await tx.rotationTask.updateMany({ where: { AND: [where, { OR: rows.map((r) => ({ runId: r.runId, taskId: r.taskId })) }] }, data: { pickedUpAt: now } });
     return rows.map((r) => r.request!).filter(Boolean);
   });
 }

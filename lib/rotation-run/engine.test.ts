@@ -12,7 +12,7 @@ import { importTopology } from "../topologies/service";
 import { fig46 } from "../topologies/samples";
 import { openssl, tmpFile } from "../test/openssl";
 import { SimFleet } from "../test/rotationSim";
-import { clearNodeKeyCache } from "./agentApi";
+import { clearNodeKeyCache, handleAgentPoll, REHAND_AFTER_MS } from "./agentApi";
 import { bindGroup } from "./bind";
 import { clearRunCaches } from "./context";
 import { resumeRun, tickRuns } from "./engine";
@@ -132,6 +132,21 @@ describe("failures, timeouts and resume", () => {
     expect((await task(id, "store-root:40-1")).attempts).toBe(3);
     const actions = (await db().auditEvent.findMany({ where: { targetId: id }, orderBy: { seq: "asc" }, select: { action: true } })).map((a) => a.action);
     expect(actions).toEqual(["rotation.start", "rotation.task-failed", "rotation.fail", "rotation.resume", "rotation.complete"]);
+  });
+
+  it("hands a picked-up request out again when its poll reply was lost, without costing an attempt", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology });
+    const node = fleet.direct[0];
+    const t0 = Date.now();
+    const poll = async (ms: number) => handleAgentPoll(await fleet.pollBody(node, [], t0 + ms), new Date(t0 + ms));
+    const first = await poll(0); // the reply is "lost": nothing is applied
+    expect(first.envelopes.length).toBeGreaterThan(0);
+    expect((await poll(5_000)).envelopes).toEqual([]);
+    const again = await poll(REHAND_AFTER_MS + 1_000);
+    expect(again.envelopes.sort()).toEqual([...first.envelopes].sort());
+    const mine = (await runStatus(id)).tasks.filter((t) => t.state === "sent");
+    expect(mine.every((t) => t.attempts === 1)).toBe(true);
   });
 
   it("times out a task that gets no answer (injected clock) and resends it; delayed → delivered restarts the timeout", async () => {
