@@ -494,6 +494,6 @@ export class Agent {
     const json = JSON.stringify(rest);
     if (!force && json === this.lastStatusJson) return;
     this.lastStatusJson = json;
-    await writeFileAtomic(join(this.dir, STATUS_FILE), JSON.stringify(s, null, 1) + "\n").catch((e) => this.log(`${this.config.node}: status.json: ${(e as Error).message}`));
+    await writeFileAtomic(join(this.dir, STATUS_FILE), JSON.stringify(s, null, 1) + "\n", 0o644, { durable: false }).catch((e) => this.log(`${this.config.node}: status.json: ${(e as Error).message}`));
   }
 }

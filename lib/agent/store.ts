@@ -49,11 +49,14 @@ export async function loadStore(dir: string): Promise<NodeStore> {
   return r.data;
 }
 
-/** Writes store.json first (the authority), then the PEM views derived from it. */
+/**
+ * Writes store.json first (the authority, durably), then the PEM views derived from it (atomic
+ * but without fsync: after a crash the agent rewrites them from store.json on start).
+ */
 export async function saveStore(dir: string, store: NodeStore): Promise<void> {
   await writeFileAtomic(join(dir, STORE_FILE), JSON.stringify(store, null, 1) + "\n", 0o644);
-  await writeFileAtomic(join(dir, CERT_FILE), certPem(store), 0o644);
-  await writeFileAtomic(join(dir, ROOTS_FILE), rootsPem(store), 0o644);
+  await writeFileAtomic(join(dir, CERT_FILE), certPem(store), 0o644, { durable: false });
+  await writeFileAtomic(join(dir, ROOTS_FILE), rootsPem(store), 0o644, { durable: false });
 }
 
 /** A crash between store.json and its views leaves stale views: rewrite them from the store. */
