@@ -4,7 +4,7 @@
  *   npm run bench                       # every section, in order
  *   npm run bench -- issuance           # one section (or several: -- crl bytes)
  *
- * Sections: issuance (issue #2), repository, crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), pki, list.
+ * Sections: issuance (issue #2), repository, generations (issue #10), crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), pki, list.
  * Each section uses its own temporary data dirs (migrated with `prisma migrate deploy`),
  * starts and stops its own child processes (process groups, loopback only) and removes
  * what it created. HTTP sections serve a private copy of .next (built only when
@@ -28,6 +28,7 @@ const load = (file: string) => async () => {
 const SECTIONS: Section[] = [
   { name: "issuance", what: "certs/s: domain layer, POST /api/v1/certificates, openssl reference (issue #2)", run: load("./issuance") },
   { name: "repository", what: "GET revocation-info req/s and p99 vs a minimal node:http server (issue #3)", run: load("./repository") },
+  { name: "generations", what: "CA information bytes per device poll (JSON, DER); download server req/s vs the repository's (issue #10)", run: load("./generations") },
   { name: "crl", what: "CRL rebuild/build time and peak RSS at 10k/100k entries, openssl parse (issue #3)", run: load("./crl") },
   { name: "bytes", what: "bytes per device check: revocation-info vs CRL at 100 / 100k revoked (issue #3)", run: load("./bytes") },
   { name: "busy", what: "repository p50/p99 while another process holds SQLite's write lock vs without (issue #7)", run: load("./busy") },

@@ -8,9 +8,12 @@ import { startAgent } from "../lib/agent/index";
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8")) as { caUrl: string; handshakeIntervalMs: number; pollIntervalMs: number; dirs: string[] };
+  // BENCH_RR_AGENT_LOG=FILE: every agent's log lines (dropped envelopes, connection errors), for diagnosis.
+  const logFile = process.env.BENCH_RR_AGENT_LOG;
+  const log = logFile ? (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`) : undefined;
   // Concurrently, in batches: started one by one, the last agents wait behind the handshakes of the first.
   for (let i = 0; i < cfg.dirs.length; i += 50)
-    await Promise.all(cfg.dirs.slice(i, i + 50).map((dir) => startAgent({ dir, caUrl: cfg.caUrl, handshakeIntervalMs: cfg.handshakeIntervalMs, pollIntervalMs: cfg.pollIntervalMs })));
+    await Promise.all(cfg.dirs.slice(i, i + 50).map((dir) => startAgent({ dir, caUrl: cfg.caUrl, handshakeIntervalMs: cfg.handshakeIntervalMs, pollIntervalMs: cfg.pollIntervalMs, log })));
   console.log(`ready ${cfg.dirs.length}`);
 }
 

@@ -10,6 +10,7 @@ export default async function StaffLayout({ children }: { children: React.ReactN
   const items: NavItem[] = [
     { href: "/", label: "Overview" },
     { href: "/issuers", label: "Issuers" },
+    { href: "/lineages", label: "CA generations" },
     { href: "/certificates", label: "Certificates" },
     { href: "/revocation", label: "Revocation" },
     { href: "/topologies", label: "Topologies" },
