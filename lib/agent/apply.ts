@@ -103,7 +103,9 @@ function applyToGroup(g: GroupStore, req: UpdateRequest, roles: GroupRoles, ownK
       // A node without a store-root task (a server on one-way links only) gets the distribution
       // root with its certificate and checks it with its old root; it does not store it.
       const issuers = [...g.roots];
-      if (items.distribution && !g.roots.map(norm).includes(norm(items.distribution))) {
+      // A client that already replaced its roots (replace-root may come first) verifies the
+      // certificate with the new root it holds; the distribution root is then not needed.
+      if (items.distribution && !g.roots.map(norm).includes(norm(items.distribution)) && !issuerAmong(cert(pem), g.roots)) {
         checkDistribution(items.distribution, g.roots);
         issuers.push(items.distribution);
       }

@@ -9,7 +9,7 @@ import crypto from "node:crypto";
 import type { Tx } from "../db";
 import { pemEncode } from "../pki/pem";
 import type { GroupPlan } from "../rotation";
-import { unsealIssuerKey } from "../secrets/keys";
+import { unsealIssuerKey, unsealRunKey } from "../secrets/keys";
 import { PROTOCOL_VERSION, signEnvelope, type NodeTaskKind, type UpdateItems, type UpdateRequest } from "./protocol";
 
 export interface TaskDef {
@@ -31,6 +31,8 @@ export interface RunContext {
   taskTimeoutS: number;
   tasks: Map<string, TaskDef>;
   oldKey: crypto.KeyObject;
+  /** The new root key: signs requests a target may receive after dropping the old root. */
+  newKey: crypto.KeyObject;
   distributionPem: string;
   newRootPem: string;
   /** The re-signed certificate a store-cert/bundle task delivers, by task id. */
@@ -73,7 +75,7 @@ export async function runContext(tx: Tx, runId: string): Promise<RunContext | nu
   if (hit) return hit;
   const run = await tx.rotationRun.findUnique({
     where: { id: runId },
-    select: { id: true, topologyId: true, group: true, issuerId: true, maxFailures: true, taskTimeoutS: true, plan: true, unsafeOrder: true, distributionDer: true, newRootDer: true, state: true },
+    select: { id: true, topologyId: true, group: true, issuerId: true, maxFailures: true, taskTimeoutS: true, plan: true, unsafeOrder: true, distributionDer: true, newRootDer: true, newKeySealed: true, state: true },
   });
   if (!run) return null;
   const issuer = await tx.issuer.findUnique({ where: { id: run.issuerId }, select: { name: true, sealedKey: true } });
@@ -92,6 +94,7 @@ export async function runContext(tx: Tx, runId: string): Promise<RunContext | nu
     tasks: gatingEdges(plan, run.unsafeOrder ? (JSON.parse(run.unsafeOrder) as string[]) : null),
     // While the run is unfinished the issuer's key is still the old root's.
     oldKey: crypto.createPrivateKey({ key: unsealIssuerKey(issuer), format: "der", type: "pkcs8" }),
+    newKey: crypto.createPrivateKey({ key: unsealRunKey(run), format: "der", type: "pkcs8" }),
     distributionPem: pemEncode("CERTIFICATE", run.distributionDer),
     newRootPem: pemEncode("CERTIFICATE", run.newRootDer),
     certificatePem: new Map(withCerts.map((t) => [t.taskId, pemEncode("CERTIFICATE", derById.get(t.newCertificateId!)!)])),
@@ -119,7 +122,20 @@ export function itemsFor(ctx: Pick<RunContext, "distributionPem" | "newRootPem" 
   }
 }
 
-/** The signed update request of one attempt (JWS with the old root key). */
+/**
+ * The key a target can verify when the request reaches it. store-root and bundle find it holding
+ * only the old root. Every other task comes after the node's own store-root (R2, R4, R5), so it
+ * holds the distribution root (the new key) or already the new root alone: replace-root(c) may
+ * precede store-cert(c), since nothing orders them. A node without a store-root task (a server
+ * on one-way links only) keeps its old root throughout.
+ */
+export function signingKey(ctx: Pick<RunContext, "oldKey" | "newKey" | "tasks">, task: Pick<TaskDef, "kind" | "node">): crypto.KeyObject {
+  if (task.kind === "store-root" || task.kind === "bundle") return ctx.oldKey;
+  if (task.kind === "store-cert" && !ctx.tasks.has(`store-root:${task.node}`)) return ctx.oldKey;
+  return ctx.newKey;
+}
+
+/** The signed update request of one attempt (JWS with the key the target holds: signingKey). */
 export function signRequest(ctx: RunContext, task: TaskDef, attempt: number, now: Date): Promise<string> {
   const message: UpdateRequest = {
     v: PROTOCOL_VERSION,
@@ -135,5 +151,5 @@ export function signRequest(ctx: RunContext, task: TaskDef, attempt: number, now
     items: itemsFor(ctx, task),
     iat: now.getTime(),
   };
-  return signEnvelope(message, ctx.oldKey);
+  return signEnvelope(message, signingKey(ctx, task));
 }

@@ -200,6 +200,35 @@ describe("envelopes the CA refuses", () => {
   });
 });
 
+describe("a valid order in which a client replaces its roots before it stores its new certificate", () => {
+  it("still delivers the certificate: later requests are signed with the new root key the client holds", async () => {
+    const doc = {
+      nodes: [{ id: "s", direct: true, acceptsConnections: true }, { id: "c", direct: false, acceptsConnections: false }],
+      links: [{ client: "c", server: "s", group: "default", auth: "mutual" as const }],
+    };
+    const { topology, fleet } = await setup(doc);
+    // R5 orders replace-root:c after store-cert:s only; nothing orders it against store-cert:c.
+    const order = ["store-root:s", "store-root:c", "store-cert:s", "replace-root:c", "store-cert:c", "replace-root:s"];
+    const { planUpdate, parseTopology, checkOrder } = await import("../rotation");
+    const t = (parseTopology(doc) as { ok: true; topology: never }).topology;
+    const group = (planUpdate(t) as { ok: true; plan: { groups: never[] } }).plan.groups[0];
+    expect(checkOrder(t, group, ["create-root", ...order])).toEqual({ kind: "ok" });
+    process.env.ROOTLINE_TEST_UNSAFE_ORDER = "1";
+    try {
+      const { id } = await startRun(actor, { topology, unsafeOrder: order });
+      await fleet.until(async () => (await state(id)) !== "running", 40);
+      const done = await runStatus(id);
+      expect(done.state, JSON.stringify(done)).toBe("succeeded");
+      const c = fleet.nodes.get("c")!.store.groups.default;
+      expect(c.roots).toHaveLength(1);
+      // It keeps its old certificate second: its server may still need the fall-back (SPEC 4.1).
+      expect(c.certificates).toHaveLength(2);
+    } finally {
+      delete process.env.ROOTLINE_TEST_UNSAFE_ORDER;
+    }
+  });
+});
+
 describe("the unsafe order (test-only negative control)", () => {
   it("sends exactly one task at a time, in the given order", async () => {
     const { topology, fleet } = await setup();

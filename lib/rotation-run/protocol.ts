@@ -2,8 +2,8 @@
  * The messages between the CA's run engine and node agents (docs/ROTATION_RUNS.md).
  * Every message is a JWS (compact serialization) signed end to end, so relays carry
  * what they cannot forge:
- * - update requests: signed by the CA with the root key the run replaces (the "old root"),
- *   which every target still holds when its request arrives;
+ * - update requests: signed by the CA with a root key the target holds when the request
+ *   arrives (old or new: lib/rotation-run/context.ts signingKey);
  * - results and status reports: signed by the node's own key, registered at provisioning.
  * Relays read the (unverified) payload only to route it. Used by the CA and by agents;
  * no database imports.

@@ -164,6 +164,7 @@ async function prepare(s: Settings, now: Date) {
   const ctx: RunContext = {
     id: s.runId, topologyId: t.id, group, issuerId: issuer.id, maxFailures: s.maxFailures, taskTimeoutS: s.taskTimeoutS, tasks,
     oldKey: crypto.createPrivateKey({ key: oldKey, format: "der", type: "pkcs8" }),
+    newKey: crypto.createPrivateKey({ key: Buffer.from(s.newRoot.newKeyPkcs8), format: "der", type: "pkcs8" }),
     distributionPem: pemEncode("CERTIFICATE", distributionDer),
     newRootPem: pemEncode("CERTIFICATE", s.newRoot.newRootDer),
     certificatePem: new Map(certTasks.map((p, i) => [p.id, pemEncode("CERTIFICATE", rows[i].der as Uint8Array)])),
