@@ -130,7 +130,8 @@ async function pickUp(topologyId: string, node: string, now: Date): Promise<stri
   const first = await db().rotationTask.findFirst({ where, select: { runId: true } });
   if (!first) return [];
   return db().$transaction(async (tx) => {
-    const rows = await tx.rotationTask.findMany({ where, select: { runId: true, taskId: true, request: true } });
+    // In plan order: a merged client request (2′) must reach the node store-root first.
+    const rows = await tx.rotationTask.findMany({ where, orderBy: [{ runId: "asc" }, { seq: "asc" }], select: { runId: true, taskId: true, request: true } });
     if (rows.length === 0) return [];
     await tx.rotationTask.updateMany({ where: { AND: [where, { OR: rows.map((r) => ({ runId: r.runId, taskId: r.taskId })) }] }, data: { pickedUpAt: now } });
     return rows.map((r) => r.request!).filter(Boolean);

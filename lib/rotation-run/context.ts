@@ -56,6 +56,17 @@ export function forgetRun(runId: string): void {
 export function gatingEdges(plan: GroupPlan, unsafeOrder: string[] | null): Map<string, TaskDef> {
   const tasks = new Map<string, TaskDef>();
   for (const t of plan.tasks) tasks.set(t.id, { id: t.id, kind: t.kind, node: t.node, after: [...t.after], route: [...t.route], dependents: [] });
+  // 2′ (merged client steps): a client's store-root and store-cert travel as one request. The
+  // pair is sent together once store-root's predecessors succeeded; the node applies them in
+  // order (store-root first: the poll hands requests out in plan order), so R2 still holds.
+  if (plan.mergeClientSteps) {
+    for (const request of plan.requests) {
+      if (request.length !== 2) continue;
+      const [root, cert] = request.map((id) => tasks.get(id));
+      if (root?.kind !== "store-root" || cert?.kind !== "store-cert") continue;
+      cert.after = [...new Set([...cert.after.filter((a) => a !== root.id), ...root.after])];
+    }
+  }
   if (unsafeOrder) {
     for (const t of tasks.values()) t.after = [];
     let prev: string | null = plan.tasks.find((t) => CA_TASK_KINDS.has(t.kind))?.id ?? null;

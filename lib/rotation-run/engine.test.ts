@@ -200,6 +200,23 @@ describe("envelopes the CA refuses", () => {
   });
 });
 
+describe("merged client steps (2′)", () => {
+  it("sends a client's store-root and store-cert together, store-root first, and the run completes", async () => {
+    const { topology, fleet } = await setup();
+    const { id } = await startRun(actor, { topology, schedule: "linear", mergeClientSteps: true });
+    const first = await runStatus(id);
+    const sent = first.tasks.filter((t) => t.state === "sent").map((t) => t.id);
+    for (const c of ["40-1", "40-2", "40-4", "40-5"].filter((n) => first.tasks.some((t) => t.node === n))) {
+      expect(sent).toEqual(expect.arrayContaining([`store-root:${c}`, `store-cert:${c}`]));
+    }
+    await fleet.until(async () => (await state(id)) !== "running");
+    expect((await runStatus(id)).state).toBe("succeeded");
+    // Each node got its store-root before its store-cert.
+    const order = fleet.requests.map((r) => r.task);
+    for (const c of ["40-1", "40-2"]) expect(order.indexOf(`store-root:${c}`)).toBeLessThan(order.indexOf(`store-cert:${c}`));
+  });
+});
+
 describe("a valid order in which a client replaces its roots before it stores its new certificate", () => {
   it("still delivers the certificate: later requests are signed with the new root key the client holds", async () => {
     const doc = {

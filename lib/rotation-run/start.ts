@@ -30,6 +30,8 @@ export interface StartInput {
   group?: string;
   mode?: string;
   schedule?: string;
+  /** Stepwise: deliver a pure client's store-root and store-cert as one request (2′). */
+  mergeClientSteps?: boolean;
   maxFailures?: number;
   taskTimeoutS?: number;
   /** Test-only negative control (ROOTLINE_TEST_UNSAFE_ORDER=1): task ids run strictly one at a time in this order. */
@@ -75,7 +77,7 @@ export async function startRun(actor: Actor, input: StartInput): Promise<{ id: s
   const taskTimeoutS = wholeNumber(input.taskTimeoutS, 30, 86_400, "task-timeout-s");
 
   const t = await topologyByName(db(), input.topology);
-  const planned = planUpdate(t.topology, { mode, schedule });
+  const planned = planUpdate(t.topology, { mode, schedule, mergeClientSteps: input.mergeClientSteps === true });
   if (!planned.ok) throw new InputError("mode", planned.errors.filter((e) => e.group === group).map((e) => e.message).join("; ") || planned.errors.map((e) => `${e.group}: ${e.message}`).join("; "));
   const plan = planned.plan.groups.find((g) => g.group === group);
   if (!plan) throw new InputError("group", `the topology "${t.name}" has no root key group "${group}"`);

@@ -12,11 +12,12 @@ export function register(program: Command): void {
     .option("--group <group>", "root key group", "default")
     .option("--mode <mode>", "stepwise | bundled", "stepwise")
     .option("--schedule <schedule>", "minimal | phased | linear", "minimal")
+    .option("--merge-client-steps", "stepwise: deliver a client's store-root and store-cert in one request (2′)", false)
     .option("--max-failures <n>", "consecutive failures of one task that fail the run", "5")
     .option("--task-timeout-s <s>", "seconds without an answer before a task is retried", "30")
     .option("--json", "print JSON")
     .addOption(new Option("--unsafe-order <file>", "test-only: run the tasks strictly in this order (ROOTLINE_TEST_UNSAFE_ORDER=1)").hideHelp())
-    .action(async (o: { topology: string; group: string; mode: string; schedule: string; maxFailures: string; taskTimeoutS: string; json?: boolean; unsafeOrder?: string }) => {
+    .action(async (o: { topology: string; group: string; mode: string; schedule: string; mergeClientSteps: boolean; maxFailures: string; taskTimeoutS: string; json?: boolean; unsafeOrder?: string }) => {
       const { startRun } = await import("../../rotation-run/start");
       const { cliActor } = await import("../../auth/actor");
       let unsafeOrder: string[] | undefined;
@@ -29,7 +30,7 @@ export function register(program: Command): void {
         }
       }
       const r = await startRun(cliActor(), {
-        topology: o.topology, group: o.group, mode: o.mode, schedule: o.schedule,
+        topology: o.topology, group: o.group, mode: o.mode, schedule: o.schedule, mergeClientSteps: o.mergeClientSteps,
         maxFailures: parsePositiveInt(o.maxFailures, "max-failures"), taskTimeoutS: parsePositiveInt(o.taskTimeoutS, "task-timeout-s"), unsafeOrder,
       });
       if (o.json) printJson({ id: r.id });

@@ -58,6 +58,10 @@ export function StartRunForm({ topology, topologyId, groups }: { topology: strin
           <Input name="task-timeout-s" type="number" min={1} max={86400} defaultValue={v["task-timeout-s"] ?? "30"} invalid={!!fe["task-timeout-s"]} />
         </Field>
       </div>
+      <label className="flex items-center gap-2 text-sm text-slate-700">
+        <input type="checkbox" name="merge-client-steps" defaultChecked={v["merge-client-steps"] === "on"} />
+        Stepwise: send each client its distribution root and new certificate in one request
+      </label>
       <SubmitButton pendingText="Creating the new root…">Start rotation run</SubmitButton>
     </form>
   );

@@ -31,6 +31,7 @@ export async function startRunAction(_prev: FormState, form: FormData): Promise<
       group: str(form, "group") || undefined,
       mode: str(form, "mode") || undefined,
       schedule: str(form, "schedule") || undefined,
+      mergeClientSteps: form.get("merge-client-steps") === "on",
       maxFailures: optionalNumber(form, "max-failures"),
       taskTimeoutS: optionalNumber(form, "task-timeout-s"),
     });
