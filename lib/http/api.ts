@@ -1,10 +1,10 @@
+import { readCappedBody } from "./body";
 import { z } from "zod";
 import { authenticateBearer } from "../auth/apiTokens";
 import { requirePermission, type Permission } from "../auth/roles";
 import type { Actor } from "../auth/actor";
 import { errorResponse, InputError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { isMediaType } from "./mediaType";
 
 /** Largest JSON body the API reads (a CSR is a few KiB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -17,25 +17,10 @@ export function json(value: unknown, status = 200): Response {
 
 /** Reads and validates a JSON body: size-capped before parsing, errors name the field. */
 export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> {
-  if (!isMediaType(req.headers.get("content-type"), "application/json")) throw new InputError("body", "send the request body as application/json", 415);
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new InputError("body", `the request body is too large (${declared} bytes; at most ${MAX_BODY_BYTES})`, 413);
-  const reader = req.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new InputError("body", `the request body is too large (more than ${MAX_BODY_BYTES} bytes)`, 413);
-    }
-    chunks.push(value);
-  }
+  const text = await readCappedBody(req, "application/json", MAX_BODY_BYTES);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new InputError("body", "the request body is not valid JSON");
   }

@@ -8,7 +8,7 @@
 import type { KeyObject } from "node:crypto";
 import { db } from "../db";
 import { errorResponse, InputError, NotFoundError } from "../errors";
-import { isMediaType } from "../http/mediaType";
+import { readCappedBody } from "../http/body";
 import { applyResults } from "./engine";
 import { EnvelopeError, peekEnvelope, publicKeyOfSpki, verifyEnvelope, type NodeStatus, type PollReply, type TaskResult } from "./protocol";
 
@@ -141,23 +141,8 @@ async function pickUp(topologyId: string, node: string, now: Date): Promise<stri
 /** The route handler (fast path and Next): application/jose, at most 4 MiB, errors as `{error, field}` JSON. */
 export async function agentPollRoute(req: Request): Promise<Response> {
   try {
-    if (!isMediaType(req.headers.get("content-type"), "application/jose")) throw new InputError("body", "send the poll as application/jose", 415);
-    const declared = Number(req.headers.get("content-length") ?? "0");
-    if (declared > MAX_POLL_BYTES) throw new InputError("body", `the poll is too large (${declared} bytes; at most ${MAX_POLL_BYTES})`, 413);
-    const reader = req.body?.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    while (reader) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > MAX_POLL_BYTES) {
-        await reader.cancel();
-        throw new InputError("body", `the poll is too large (more than ${MAX_POLL_BYTES} bytes)`, 413);
-      }
-      chunks.push(value);
-    }
-    const reply = await handleAgentPoll(Buffer.concat(chunks).toString("utf8").trim());
+    const body = await readCappedBody(req, "application/jose", MAX_POLL_BYTES);
+    const reply = await handleAgentPoll(body.trim());
     return new Response(JSON.stringify(reply), { status: 200, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
   } catch (err) {
     return errorResponse(err);
