@@ -50,5 +50,5 @@ describe("rootline topology / rotation", () => {
     const resume = rootline(["rotation", "resume", id]);
     expect(resume.code, resume.err).toBe(0);
     expect(resume.out).toBe(`${id}: running\n`);
-  });
+  }, 120_000); // nine CLI processes, each a few seconds on a loaded 2-core machine
 });
