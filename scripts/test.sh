@@ -15,6 +15,11 @@ npx tsc --noEmit -p .
 npx eslint --cache --cache-location node_modules/.cache/eslint/ .
 unit=0; npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json || unit=$?
 npx next build
+# The e2e server's port: 3100 unless something else holds it (then any free one).
+export E2E_PORT="${E2E_PORT:-$(node -e '
+const net = require("node:net");
+const free = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(null)).listen(p, "127.0.0.1", () => { const a = s.address().port; s.close(() => ok(a)); }); });
+free(3100).then((p) => p ?? free(0)).then((p) => console.log(p));')}"
 e2e=0; npx playwright test || e2e=$?
 node scripts/summarize-tests.mjs
 exit $(( unit || e2e ))
