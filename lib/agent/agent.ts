@@ -311,7 +311,9 @@ export class Agent {
     const fail = (reason: string) => this.handshakes.record({ peer, role: "client", result: "failed", reason, group });
     if (this.contexts.roots(group).length === 0) return fail(`holds no root certificate in group ${group}`);
     const certs = this.contexts.certificates(group);
-    const indices: (number | null)[] = link.auth === "one-way" ? [null] : certs.map((_, i) => i).slice(0, 2);
+    // New certificate first, then the old one (SPEC 4.1); with two, the first once more: the
+    // server's roots may have changed between the attempts (it replaced them meanwhile).
+    const indices: (number | null)[] = link.auth === "one-way" ? [null] : certs.length >= 2 ? [0, 1, 0] : certs.map((_, i) => i);
     if (indices.length === 0) return fail(`holds no certificate in group ${group} for a mutual link`);
     let firstRejection: string | null = null;
     for (const index of indices) {

@@ -11,7 +11,7 @@ export const HANDSHAKES_FILE = "handshakes.jsonl";
 export const FALLBACK_WINDOW_MS = 5_000;
 
 interface PendingRejection {
-  record: HandshakeRecord;
+  records: HandshakeRecord[];
   timer: NodeJS.Timeout;
 }
 
@@ -47,11 +47,18 @@ export class HandshakeLog {
   /** A server rejected a client's certificate: decided later (fallback or failed). */
   serverRejected(peer: string, group: string, reason: string): void {
     const key = `${group}\u0000${peer}`;
-    if (this.pending.has(key)) this.settle(key, "failed");
     const record: HandshakeRecord = { at: new Date().toISOString(), peer, role: "server", result: "failed", reason, group };
+    // Several rejections in a row stay pending together: this server's roots may change between
+    // a client's attempts (its first certificate refused before, its second after), and the
+    // client then tries its first again. All of them were a fallback if the peer gets in.
+    const held = this.pending.get(key);
+    if (held) {
+      held.records.push(record);
+      return;
+    }
     const timer = setTimeout(() => this.settle(key, "failed"), FALLBACK_WINDOW_MS);
     timer.unref();
-    this.pending.set(key, { record, timer });
+    this.pending.set(key, { records: [record], timer });
   }
 
   /** A server accepted a client: a recent rejection of the same peer was a fallback. */
@@ -66,7 +73,7 @@ export class HandshakeLog {
     if (!p) return;
     clearTimeout(p.timer);
     this.pending.delete(key);
-    this.record({ ...p.record, result });
+    for (const r of p.records) this.record({ ...r, result });
   }
 
   lastPerPeer(): HandshakeRecord[] {
