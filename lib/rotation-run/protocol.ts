@@ -33,25 +33,31 @@ export type UpdateItems = z.infer<typeof UpdateItems>;
 
 const NodeId = z.string().min(1).max(200);
 
-export const UpdateRequest = z
-  .object({
-    v: z.literal(PROTOCOL_VERSION),
-    type: z.literal("update"),
-    /** Topology id: node ids are unique within a topology only. */
-    topology: z.string().min(1).max(100),
-    run: z.string().min(1).max(100),
-    group: z.string().min(1).max(200),
-    task: z.string().min(1).max(300),
-    kind: z.enum(NODE_TASK_KINDS),
-    node: NodeId,
-    attempt: z.number().int().min(1),
-    /** Relay path: route[0] is the direct node that picked it up from the CA, the last is `node`. */
-    route: z.array(NodeId).min(1).max(64),
-    items: UpdateItems,
-    /** Issued at (ms since epoch). */
-    iat: z.number().int(),
-  })
-  .strict();
+/** Fields every message carries: the version, and which node of which topology it concerns. */
+const MessageBase = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Topology id: node ids are unique within a topology only. */
+  topology: z.string().min(1).max(100),
+  node: NodeId,
+});
+
+/** A request and its result name the same run, task and attempt. */
+const TaskBase = MessageBase.extend({
+  run: z.string().min(1).max(100),
+  task: z.string().min(1).max(300),
+  attempt: z.number().int().min(1),
+});
+
+export const UpdateRequest = TaskBase.extend({
+  type: z.literal("update"),
+  group: z.string().min(1).max(200),
+  kind: z.enum(NODE_TASK_KINDS),
+  /** Relay path: route[0] is the direct node that picked it up from the CA, the last is `node`. */
+  route: z.array(NodeId).min(1).max(64),
+  items: UpdateItems,
+  /** Issued at (ms since epoch). */
+  iat: z.number().int(),
+}).strict();
 export type UpdateRequest = z.infer<typeof UpdateRequest>;
 
 /** What a node holds in one group after a task: shown on the run page, checked by tests. */
@@ -64,23 +70,15 @@ export const StoreSummary = z
   .strict();
 export type StoreSummary = z.infer<typeof StoreSummary>;
 
-export const TaskResult = z
-  .object({
-    v: z.literal(PROTOCOL_VERSION),
-    type: z.literal("result"),
-    topology: z.string().min(1).max(100),
-    run: z.string().min(1).max(100),
-    task: z.string().min(1).max(300),
-    node: NodeId,
-    attempt: z.number().int().min(1),
-    /** delayed: received, the result follows on a later connection (SPEC 4.5). */
-    outcome: z.enum(["succeeded", "failed", "delayed"]),
-    /** Why it failed, e.g. "the distribution root certificate does not verify with any held root". */
-    error: z.string().max(2000).optional(),
-    store: StoreSummary.optional(),
-    at: z.number().int(),
-  })
-  .strict();
+export const TaskResult = TaskBase.extend({
+  type: z.literal("result"),
+  /** delayed: received, the result follows on a later connection (SPEC 4.5). */
+  outcome: z.enum(["succeeded", "failed", "delayed"]),
+  /** Why it failed, e.g. "the distribution root certificate does not verify with any held root". */
+  error: z.string().max(2000).optional(),
+  store: StoreSummary.optional(),
+  at: z.number().int(),
+}).strict();
 export type TaskResult = z.infer<typeof TaskResult>;
 
 export const HandshakeResult = z.enum(["ok", "fallback", "failed"]);
@@ -99,34 +97,24 @@ export const HandshakeRecord = z
   .strict();
 export type HandshakeRecord = z.infer<typeof HandshakeRecord>;
 
-export const NodeStatus = z
-  .object({
-    v: z.literal(PROTOCOL_VERSION),
-    type: z.literal("status"),
-    topology: z.string().min(1).max(100),
-    node: NodeId,
-    at: z.number().int(),
-    stores: z.array(StoreSummary).max(64),
-    /** Last handshake with each counterpart, per role. */
-    peers: z.array(HandshakeRecord).max(10_000),
-    /** Envelopes waiting in this agent for a counterpart's next connection. */
-    pending: z.number().int().min(0),
-  })
-  .strict();
+export const NodeStatus = MessageBase.extend({
+  type: z.literal("status"),
+  at: z.number().int(),
+  stores: z.array(StoreSummary).max(64),
+  /** Last handshake with each counterpart, per role. */
+  peers: z.array(HandshakeRecord).max(10_000),
+  /** Envelopes waiting in this agent for a counterpart's next connection. */
+  pending: z.number().int().min(0),
+}).strict();
 export type NodeStatus = z.infer<typeof NodeStatus>;
 
 /** A direct node's poll of the CA (POST /api/rotation/agent, body = this payload as JWS). */
-export const AgentPoll = z
-  .object({
-    v: z.literal(PROTOCOL_VERSION),
-    type: z.literal("poll"),
-    topology: z.string().min(1).max(100),
-    node: NodeId,
-    at: z.number().int(),
-    /** Results and status reports (JWS) of this node and of nodes it relays for. */
-    envelopes: z.array(z.string().max(65_536)).max(10_000),
-  })
-  .strict();
+export const AgentPoll = MessageBase.extend({
+  type: z.literal("poll"),
+  at: z.number().int(),
+  /** Results and status reports (JWS) of this node and of nodes it relays for. */
+  envelopes: z.array(z.string().max(65_536)).max(10_000),
+}).strict();
 export type AgentPoll = z.infer<typeof AgentPoll>;
 
 /** The CA's answer to a poll: update requests (JWS) whose route starts at the polling node. */
