@@ -2,12 +2,13 @@
  * store.json: the authoritative trust store per group and the requests already applied
  * (docs/ROTATION_RUNS.md). cert.pem and roots.pem are views of it, rewritten after it.
  */
-import { X509Certificate, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { StoreSummary } from "../rotation-run/protocol";
 import { writeFileAtomic } from "./atomic";
+import { cert, selfSigned } from "./x509";
 
 const Pem = z.string().min(1).max(16_384);
 
@@ -81,18 +82,18 @@ function joinPems(pems: string[]): string {
 }
 
 export function fingerprint(pem: string): string {
-  return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+  return createHash("sha256").update(cert(pem).raw).digest("hex");
 }
 
 export function summarizeGroup(group: string, g: GroupStore): StoreSummary {
   return {
     group,
     roots: g.roots.map((pem) => {
-      const c = new X509Certificate(pem);
-      return { subject: c.subject, fingerprint: fingerprint(pem), selfSigned: c.checkIssued(c) && c.verify(c.publicKey) };
+      const c = cert(pem);
+      return { subject: c.subject, fingerprint: fingerprint(pem), selfSigned: selfSigned(c) };
     }),
     certificates: g.certificates.map((pem) => {
-      const c = new X509Certificate(pem);
+      const c = cert(pem);
       return { issuer: c.issuer, serial: c.serialNumber, fingerprint: fingerprint(pem) };
     }),
   };

@@ -1,8 +1,22 @@
 /** Small X.509 checks an agent makes with node:crypto (signature, names, validity, keys). */
 import { X509Certificate, type KeyObject } from "node:crypto";
 
+/**
+ * Parsed certificates by PEM text. An agent checks every handshake's peer against the same
+ * few held roots; parsing them each time was its largest CPU cost in the 1,000-node bench.
+ * X509Certificate objects are immutable, so sharing them is safe. Bounded: a store holds a
+ * handful of roots and certificates per group, and old ones drop out first.
+ */
+const parsed = new Map<string, X509Certificate>();
+const PARSED_MAX = 256;
+
 export function cert(pem: string): X509Certificate {
-  return new X509Certificate(pem);
+  const hit = parsed.get(pem);
+  if (hit) return hit;
+  const c = new X509Certificate(pem);
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(pem, c);
+  return c;
 }
 
 /** SubjectPublicKeyInfo DER of a key, for comparing keys. */
