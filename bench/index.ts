@@ -46,6 +46,7 @@ const SECTIONS: Section[] = [
     what: "rotation run on 250 / 1,000 real agents (TLS, 1 s poll): wall time, CA CPU per node, handshakes/s, poll wait (issue #9)",
     run: load("./rotationRun"),
   },
+  { name: "proxy", what: "rootline proxy vs direct TLS: new connections/s, added latency p50/p99, bulk MB/s (issue 11)", run: load("./proxy") },
   {
     name: "pki",
     what: "lib/pki micro-benchmarks (issuance µs, CRL build), bench/pki.ts in a child process",

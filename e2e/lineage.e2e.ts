@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
+import fs from "node:fs";
 import https from "node:https";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { shot } from "./helpers";
@@ -42,6 +44,23 @@ function getTrusting(url: string, caPem: string): Promise<{ status: number; body
       })
       .on("error", reject);
   });
+}
+
+const root = path.resolve(__dirname, "..");
+/** The CLI against the e2e server's data directory (its own process, as an operator or a device runs it). */
+function rootline(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, "bin/rootline.mjs"), ...args], { cwd: root, env: { ...process.env, ROOTLINE_DATA_DIR: path.join(root, "e2e/.data/server"), DATABASE_URL: "" }, timeout: 60_000 }, (e, out, err) =>
+      resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out, err }),
+    );
+  });
+}
+
+/** A holder's new key pair and CSR (OpenSSL), in `dir`. */
+function holderCsr(dir: string, name: string, cn: string): { csr: string; key: string } {
+  const key = path.join(dir, `${name}.key`);
+  const csr = execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", `/CN=${cn}`], { encoding: "utf8" });
+  return { csr, key: fs.readFileSync(key, "utf8") };
 }
 
 test.afterAll(async () => {
@@ -119,7 +138,6 @@ test("the operator brings generation 2 forward and sees its CA information", asy
 });
 
 test("the download server reports to the page and serves CA information 2 under CA 1", async ({ page }) => {
-  const root = path.resolve(__dirname, "..");
   downloads = spawn(process.execPath, [path.join(root, "bin/rootline.mjs"), "lineage", "serve-downloads", "--name", L, "--port", String(port)], {
     cwd: root,
     env: { ...process.env, ROOTLINE_DATA_DIR: path.join(root, "e2e/.data/server"), DATABASE_URL: "" },
@@ -152,4 +170,69 @@ test("the download server reports to the page and serves CA information 2 under 
   const served = JSON.parse(r.body);
   const published = await (await page.request.get(`/lineages/${L}/ca-info/2`)).json();
   expect(served).toEqual(published);
+});
+
+test("after generation 1 is revoked, an application server renews from generation 2 and a device accepts it after promotion", async ({ page }) => {
+  test.setTimeout(180_000); // a handful of CLI processes on a loaded machine
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rootline-e2e-move-"));
+  // The application server's certificate from CA 1 (profile server, its own key).
+  const first = holderCsr(dir, "app1", "app.e2e");
+  fs.writeFileSync(path.join(dir, "app1.csr"), first.csr);
+  let r = await rootline(["cert", "issue", "--issuer", `${L}-1`, "--csr", path.join(dir, "app1.csr"), "--profile", "server", "--san", "IP:127.0.0.1"]);
+  expect(r.code, r.err).toBe(0);
+  const serial = new crypto.X509Certificate(r.out).serialNumber;
+
+  // Generation 1 is revoked: generation 2 exists already, so the servers of 1 are asked to move at once.
+  r = await rootline(["lineage", "revoke-generation", "--name", L, "--generation", "1", "--reason", "e2e: retired"]);
+  expect(r.code, r.err).toBe(0);
+  const revoked = JSON.parse(r.out);
+  expect(revoked.moves).toMatchObject([{ n: 1, issuer: `${L}-1`, successor: `${L}-2` }]);
+  const token: string = revoked.moves[0].renewalTokens[0].token;
+
+  // A revoked generation issues nothing more (CLI: exit 2, the field named).
+  r = await rootline(["cert", "issue", "--issuer", `${L}-1`, "--csr", path.join(dir, "app1.csr")]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/issuer: .*was revoked .*issues no more certificates/);
+
+  await page.goto(`/lineages/${L}`);
+  await expect(page.getByTestId("moved-1")).toContainText("moved: 0 of 1");
+  await expect(page.getByTestId("not-moved-1")).toContainText("CN=app.e2e");
+  await expect(page.getByTestId("not-moved-1")).toContainText("not moved yet");
+
+  // The holder renews through the public renewal endpoint with its token: the replacement is CA 2's.
+  const serialDec = BigInt(`0x${serial}`).toString();
+  expect(await (await page.request.get(`/api/renewal/${L}-1/${serialDec}`)).json()).toMatchObject({ pending: true, renewFrom: `${L}-2` });
+  const second = holderCsr(dir, "app2", "app.e2e");
+  const res = await page.request.post(`/api/renewal/${L}-1/${serialDec}`, { data: { csr: second.csr, token } });
+  expect(res.status()).toBe(201);
+  const renewed = await res.json();
+  expect(renewed.issuer).toBe(`${L}-2`);
+  const ca2 = await (await page.request.get(`/api/repository/${L}-2/ca.crt?format=pem`)).text();
+  expect(new crypto.X509Certificate(renewed.pem).verify(new crypto.X509Certificate(ca2).publicKey)).toBe(true);
+
+  await page.reload();
+  await expect(page.getByTestId("moved-1")).toContainText("moved: 1 of 1");
+  await expect(page.getByTestId("moves")).toContainText("Every server asked has moved.");
+  await shot(page, "lineage-servers-moved");
+
+  // A device made with CA information 1 fetches 2 from the download server, then meets the renewed server and promotes.
+  const state = path.join(dir, "device.json");
+  fs.writeFileSync(path.join(dir, "distribution.pem"), await (await page.request.get(`/lineages/${L}/distribution-key`)).text());
+  fs.writeFileSync(path.join(dir, "ca-info-1.der"), await (await page.request.get(`/lineages/${L}/ca-info/1?format=der`)).body());
+  r = await rootline(["device", "generations", "init", "--state", state, "--distribution-key", path.join(dir, "distribution.pem"), "--ca-info", path.join(dir, "ca-info-1.der")]);
+  expect(r.code, r.err).toBe(0);
+  r = await rootline(["device", "generations", "poll", "--state", state]);
+  expect(JSON.parse(r.out)).toMatchObject({ result: "stored-next", generation: 2 });
+  const app = https.createServer({ cert: renewed.pem, key: second.key }, (_q, s) => s.end("ok"));
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", () => resolve()));
+  try {
+    const appPort = (app.address() as net.AddressInfo).port;
+    r = await rootline(["device", "generations", "check", "--host", "127.0.0.1", "--port", String(appPort), "--state", state]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ accepted: true, promoted: true, generation: 2 });
+  } finally {
+    app.closeAllConnections();
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -34,6 +34,7 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
       runGenerationSchedule({ now: o.now?.() })
         .then((runs) => {
           for (const r of runs) if (r.created) console.log(`rootline: lineage ${r.lineage}: generation ${r.created.generation} created (${r.created.issuer})`);
+          for (const m of runs.flatMap((r) => r.moves)) console.log(`rootline: ${m.issuer}: ${m.requested.length} server(s) asked to move to ${m.successor}`);
         })
         .catch((err) => console.error("rootline: CA-generation schedule failed:", err));
       purgeHolderKeys({ retentionDays: holderKeyRetentionDays(env) })

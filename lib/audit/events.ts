@@ -40,6 +40,13 @@ export const AUDIT_ACTIONS = [
   "lineage.create",
   "lineage.next-generation",
   "lineage.revoke-generation",
+  "lineage.move-start",
+  "lineage.move-complete",
+  "proxy.register",
+  "proxy.update",
+  "proxy.policy-change",
+  "proxy.delete",
+  "proxy.certificate-issue",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -21,6 +21,11 @@ export interface IssueOptions {
   now?: Date;
   /** Run inside the caller's transaction (renewal marks its request in the same one). */
   tx?: Tx;
+  /**
+   * Only for the download server's own certificate: a revoked CA generation still
+   * certifies the server devices holding only it need (docs/CA_INFORMATION.md §6).
+   */
+  revokedGenerationMayIssue?: boolean;
 }
 
 interface Item {
@@ -50,7 +55,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   // this process or another, queue, so serials stay monotonic and unique.
   let issuer;
   try {
-    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true });
+    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true, generation: true, generationRevokedAt: true });
   } catch (error) {
     return items.map(() => ({ ok: false, error })); // every request of the batch names the unknown issuer
   }
@@ -63,6 +68,11 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
     const now = item.opts.now ?? new Date();
     if (issuer.notAfter.getTime() <= now.getTime()) {
       outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" expired on ${issuer.notAfter.toISOString().slice(0, 10)}`) };
+      return;
+    }
+    // A revoked CA generation issues nothing more: its servers move to the next generation.
+    if (issuer.generationRevokedAt && !item.opts.revokedGenerationMayIssue) {
+      outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" (generation ${issuer.generation} of its lineage) was revoked on ${issuer.generationRevokedAt.toISOString().slice(0, 10)} and issues no more certificates; use the lineage's next generation`) };
       return;
     }
     const win = validityWindow(now, issuer.certValidityDays);

@@ -46,6 +46,21 @@ describe("rootline CLI (spawned)", () => {
     expect(JSON.parse(rootline(["revocation", "status", "--issuer", "cli-ca", "--json"]).out)).toMatchObject({ revocationNumber: 3, pending: [] });
   }, 120_000); // twelve spawned CLI runs: each pays tsx start-up, slow on a loaded 2-core machine
 
+  it("cert issue --profile proxy: a certificate for the CA proxy, client and server EKU, no SAN needed", () => {
+    expect(rootline(["issuer", "create", "--name", "proxy-cli-ca", "--key", "ec-p256", "--subject", "CN=Proxy CLI CA"]).code).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-proxy-"));
+    fs.writeFileSync(path.join(dir, "p.csr"), opensslCsr("/CN=site-proxy").csr);
+    const r = rootline(["cert", "issue", "--issuer", "proxy-cli-ca", "--csr", path.join(dir, "p.csr"), "--profile", "proxy"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const text = spawnSync("openssl", ["x509", "-noout", "-text", "-purpose"], { input: r.out, encoding: "utf8" }).stdout;
+    expect(text).toMatch(/Extended Key Usage: \n\s+TLS Web Client Authentication, TLS Web Server Authentication\n/);
+    expect(text).toMatch(/SSL client : Yes/);
+    expect(text).toMatch(/SSL server : Yes/);
+    expect(text).not.toMatch(/Subject Alternative Name/);
+    expect(JSON.parse(rootline(["cert", "list", "--issuer", "proxy-cli-ca", "--json"]).out)[0]).toMatchObject({ subject: "CN=site-proxy", profile: "proxy" });
+  }, 60_000);
+
   it.each([
     [["issuer", "create", "--name", "x", "--key", "dsa"], "keyType"],
     [["cert", "issue", "--issuer", "nope", "--csr", "/etc/hostname"], "csr"],

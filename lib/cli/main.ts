@@ -9,6 +9,7 @@ import * as issuer from "./commands/issuer";
 import * as lineage from "./commands/lineage";
 import * as masterKey from "./commands/masterKey";
 import * as plan from "./commands/plan";
+import * as proxy from "./commands/proxy";
 import * as revocation from "./commands/revocation";
 import * as rotation from "./commands/rotation";
 import * as token from "./commands/token";
@@ -16,9 +17,9 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy];
 
-const NO_DATABASE = new Set(["device", "plan", "agent"]);
+const NO_DATABASE = new Set(["device", "plan", "agent", "proxy"]);
 
 export function buildProgram(): Command {
   const program = new Command("rootline")

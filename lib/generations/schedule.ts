@@ -3,12 +3,14 @@ import { db } from "../db";
 import { ConflictError } from "../errors";
 import { addDays } from "../issuers/validity";
 import { generationsOf, nextGeneration, revokeGeneration, type NextCause } from "./lineage";
+import { openDueMoves, type MoveRun } from "./moves";
 
 /**
  * When generation n+1 of a lineage is due (SPEC 3): leadDays before the newest CA's
  * notAfter, or at once when the newest generation was revoked. The background job
  * (lib/jobs.ts) runs runGenerationSchedule with the sweep; the operator can bring it
- * forward (`rootline lineage next`). Pure planning here, writes in lineage.ts.
+ * forward (`rootline lineage next`). The same run opens the application servers' moves
+ * that are due (lib/generations/moves.ts). Pure planning here, writes in lineage.ts.
  */
 
 export interface ScheduleEntry {
@@ -29,6 +31,8 @@ export interface ScheduleRun {
   lineage: string;
   created?: { generation: number; issuer: string };
   next: ScheduleEntry | null;
+  /** Moves of application servers opened by this run. */
+  moves: MoveRun[];
 }
 
 const actor: Actor = { ...SYSTEM, name: "generation-schedule" };
@@ -40,18 +44,19 @@ export async function runGenerationSchedule(o: { now?: Date; lineage?: string } 
   for (const l of await db().lineage.findMany({ where: o.lineage ? { name: o.lineage } : {}, orderBy: { name: "asc" } })) {
     const gens = await generationsOf(l.id);
     const due = scheduleOf(l, gens);
-    if (!due || due.dueAt > now) {
-      out.push({ lineage: l.name, next: due });
-      continue;
+    let created: ScheduleRun["created"];
+    if (due && due.dueAt <= now) {
+      try {
+        const c = await nextGeneration(actor, l.name, { now, cause: due.cause, expectGeneration: due.generation - 1 });
+        created = { generation: c.generation, issuer: c.issuer };
+      } catch (e) {
+        // Another process created it first: nothing left to do.
+        if (!(e instanceof ConflictError)) throw e;
+      }
     }
-    try {
-      const c = await nextGeneration(actor, l.name, { now, cause: due.cause, expectGeneration: due.generation - 1 });
-      out.push({ lineage: l.name, created: { generation: c.generation, issuer: c.issuer }, next: scheduleOf(l, await generationsOf(l.id)) });
-    } catch (e) {
-      // Another process created it first: nothing left to do.
-      if (!(e instanceof ConflictError)) throw e;
-      out.push({ lineage: l.name, next: scheduleOf(l, await generationsOf(l.id)) });
-    }
+    // After the creation: a revoked newest generation's servers move to the one just made.
+    const moves = await openDueMoves(actor, l, now);
+    out.push({ lineage: l.name, created, next: scheduleOf(l, await generationsOf(l.id)), moves });
   }
   return out;
 }
@@ -60,5 +65,5 @@ export async function runGenerationSchedule(o: { now?: Date; lineage?: string } 
 export async function revokeGenerationNow(a: Actor, name: string, generation: number, reason: string, o: { now?: Date } = {}) {
   const revoked = await revokeGeneration(a, name, generation, reason, o);
   const [run] = await runGenerationSchedule({ now: o.now, lineage: name });
-  return { ...revoked, created: run?.created };
+  return { ...revoked, created: run?.created, moves: run?.moves ?? [] };
 }

@@ -2,6 +2,7 @@ import { db } from "../db";
 import { sha256Hex } from "../pki/fingerprint";
 import { parseCaInfo } from "./caInfo";
 import { generationsOf, lineageByName } from "./lineage";
+import { movesOf, type MoveView } from "./moves";
 import { scheduleOf, type ScheduleEntry } from "./schedule";
 
 /**
@@ -26,6 +27,8 @@ export interface GenerationView {
   /** Valid certificates this generation's CA has issued (who has moved to it). */
   validCertificates: number;
   caCertificateSha256: string;
+  /** Its application servers' move to the next generation (lib/generations/moves.ts). */
+  move: MoveView;
 }
 
 export interface LineageView {
@@ -48,6 +51,7 @@ export async function lineageView(name: string, now = new Date()): Promise<Linea
   const gens = await generationsOf(l.id);
   const counts = await db().certificate.groupBy({ by: ["issuerId"], where: { issuerId: { in: gens.map((g) => g.id) }, status: "valid" }, _count: { _all: true } });
   const newest = gens.at(-1)?.generation ?? 0;
+  const moves = await movesOf(gens);
   return {
     name: l.name,
     keyType: l.keyType,
@@ -71,6 +75,7 @@ export async function lineageView(name: string, now = new Date()): Promise<Linea
         nextExists: g.generation < newest,
         validCertificates: counts.find((c) => c.issuerId === g.id)?._count._all ?? 0,
         caCertificateSha256: sha256Hex(g.certificateDer),
+        move: moves.get(g.id)!,
       };
     }),
     schedule: scheduleOf(l, gens),

@@ -8,7 +8,7 @@ import { certificateJson } from "./certificateJson";
 const IssueBody = z.object({
   issuer: z.string({ error: "issuer (the issuer's name) is required" }).min(1, "issuer is required"),
   csr: z.string({ error: "csr must be a PEM string" }).min(1, "csr is required"),
-  profile: z.enum(["server", "client", "both"], { error: "profile must be server, client or both" }).optional(),
+  profile: z.enum(["server", "client", "both", "proxy"], { error: "profile must be server, client, both or proxy" }).optional(),
   sans: z.array(z.string({ error: "each SAN must be a string like DNS:host or IP:1.2.3.4" }), { error: "sans must be an array of strings" }).max(100).optional(),
 });
 

@@ -119,6 +119,8 @@ describe("with one EC CA", () => {
       repository: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication, 2\\.25\\.96199511312433026117000010931874411805\\.1", ca: false },
       client: { ku: { ec: "Digital Signature", rsa: "Digital Signature" }, eku: "TLS Web Client Authentication", ca: false },
       both: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication, TLS Web Client Authentication", ca: false },
+      // The CA proxy: the client certificate it presents upstream and the server certificate its TLS clients see.
+      proxy: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Client Authentication, TLS Web Server Authentication", ca: false },
       ca: { ku: { ec: "Certificate Sign, CRL Sign", rsa: "Certificate Sign, CRL Sign" }, eku: null, ca: true },
     };
     const cases = PROFILE_NAMES.flatMap((p) => (["ec", "rsa"] as const).map((fam) => [p, fam] as const));

@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { parseProfile, PROFILE_NAMES, REQUESTABLE_PROFILE_NAMES } from "./profiles";
 
 describe("which profiles a request may name", () => {
-  it("the issue form, the API and the CLI offer server, client and both", () => {
-    expect(REQUESTABLE_PROFILE_NAMES).toEqual(["server", "client", "both"]);
+  it("the issue form, the API and the CLI offer server, client, both and proxy", () => {
+    expect(REQUESTABLE_PROFILE_NAMES).toEqual(["server", "client", "both", "proxy"]);
   });
 
   const table = [
     ["server", true],
     ["client", true],
     ["both", true],
+    ["proxy", true],
     // The repository's marker would let the holder pose as the repository; CA certificates come with issuers.
     ["repository", false],
     ["ca", false],
@@ -26,6 +27,6 @@ describe("which profiles a request may name", () => {
   });
 
   it.each([["Server"], [""], [undefined], [1]])("refuses %j, listing only the requestable ones", (input) => {
-    expect(() => parseProfile(input)).toThrow(expect.objectContaining({ field: "profile", message: expect.stringMatching(/expected one of server, client, both$/) }));
+    expect(() => parseProfile(input)).toThrow(expect.objectContaining({ field: "profile", message: expect.stringMatching(/expected one of server, client, both, proxy$/) }));
   });
 });

@@ -9,8 +9,8 @@ import { OID } from "./oids";
  * Every certificate also gets basicConstraints (critical; CA:false on leaves),
  * subjectKeyIdentifier and authorityKeyIdentifier = issuer's SKI.
  */
-export type ProfileName = "server" | "client" | "both" | "repository" | "ca";
-export const PROFILE_NAMES: readonly ProfileName[] = ["server", "client", "both", "repository", "ca"];
+export type ProfileName = "server" | "client" | "both" | "proxy" | "repository" | "ca";
+export const PROFILE_NAMES: readonly ProfileName[] = ["server", "client", "both", "proxy", "repository", "ca"];
 
 /** Bit positions per RFC 5280 §4.2.1.3 (index = bit number). */
 export const KEY_USAGE_BITS = [
@@ -87,6 +87,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     keyUsage: SERVER_KU,
     extKeyUsage: ["serverAuth", "clientAuth"],
     requiresSan: true,
+    allowsSan: true,
+  },
+  proxy: {
+    name: "proxy",
+    description: "CA proxy (TLS client to upstreams, server to its clients)",
+    isCa: false,
+    keyUsage: SERVER_KU,
+    extKeyUsage: ["clientAuth", "serverAuth"],
+    // Upstreams authenticate the proxy by its chain and CN (the registered proxy's name); a SAN
+    // is needed only when clients reach it over TLS by host name.
+    requiresSan: false,
     allowsSan: true,
   },
   repository: {

@@ -2,17 +2,18 @@ import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { hashSecret, newSecret } from "../auth/tokens";
-import { closePendingRenewals, insertRenewalRequests, issuerByName, markExcluded, markRevoked, type NewRenewalRequest } from "../store/state";
+import { closePendingRenewals, insertRenewalRequests, issuerByName, markExcluded, markRevocationCompleted, markRevoked, type NewRenewalRequest } from "../store/state";
 import { db, type Tx } from "../db";
 import { ConflictError, InputError, NotFoundError } from "../errors";
 import { parseRevokingReason, type RevocationReason } from "../pki/reasons";
 import { affectedCertificates, affectedSerials, awaitingRenewals, isAwaitingRenewals } from "./affected";
 import { checkDeadline } from "./deadline";
+import { MOVE_ORDER, moveAwaits, settleMove } from "./move";
 import { planRenewals } from "./plan";
 import { raiseRevocationNumber } from "./rn";
 
 export const ORDERS = ["renew-first", "raise-first"] as const;
-export type RevocationOrder = (typeof ORDERS)[number] | "sweep";
+export type RevocationOrder = (typeof ORDERS)[number] | "sweep" | typeof MOVE_ORDER;
 
 export function parseOrder(s: unknown): (typeof ORDERS)[number] {
   if (typeof s === "string" && (ORDERS as readonly string[]).includes(s)) return s as (typeof ORDERS)[number];
@@ -159,17 +160,25 @@ export async function startRevocation(actor: Actor, input: StartRevocation): Pro
 
 /**
  * Completes every pending revocation of the issuer that waits for nothing any more:
- * renew-first and sweep revocations move the RN to S+1 now. Returns the completed ids.
+ * renew-first and sweep revocations move the RN to S+1 now; a generation move settles
+ * when its own requests are done (lib/revocation/move.ts). Returns the completed ids.
  */
 export async function completeIfDone(tx: Tx, actor: Actor, issuerId: string, now: Date): Promise<string[]> {
   const pending = await tx.revocation.findMany({ where: { issuerId, status: "pending" }, orderBy: { serial: "desc" } });
   const done: string[] = [];
   for (const r of pending) {
     if (done.includes(r.id)) continue;
-    if (await isAwaitingRenewals(tx, issuerId, r.serial)) continue;
-    done.push(...(await finishRevocation(tx, actor, issuerId, r.serial, false, now)));
+    if (r.order === MOVE_ORDER ? await moveAwaits(tx, r.id) : await isAwaitingRenewals(tx, issuerId, r.serial)) continue;
+    done.push(...(await finishPending(tx, actor, issuerId, r, false, now)));
   }
   return done;
+}
+
+/** Completes one pending revocation: a generation move settles without touching the RN; any other moves the RN. */
+export async function finishPending(tx: Tx, actor: Actor, issuerId: string, r: { id: string; serial: bigint; order: string }, forced: boolean, now: Date, cause?: string): Promise<string[]> {
+  if (r.order !== MOVE_ORDER) return finishRevocation(tx, actor, issuerId, r.serial, forced, now, cause);
+  await settleMove(tx, actor, r.id, forced, now);
+  return [r.id];
 }
 
 /**
@@ -180,7 +189,7 @@ export async function finishRevocation(tx: Tx, actor: Actor, issuerId: string, s
   await raiseRevocationNumber(tx, actor, issuerId, serial + 1n, cause, now);
   const covered = await tx.revocation.findMany({ where: { issuerId, status: "pending", serial: { lte: serial } }, select: { id: true, serial: true } });
   for (const r of covered) {
-    await tx.revocation.update({ where: { id: r.id }, data: { status: "completed", completedAt: now, forced: forced && r.serial === serial } });
+    await markRevocationCompleted(tx, r.id, forced && r.serial === serial, now);
     // A count, not the serials: a forced bulk revocation may abandon thousands (the rows keep them).
     const closed = await closePendingRenewals(tx, r.id);
     await appendAudit(tx, actor, { action: "revocation.complete", targetType: "revocation", targetId: r.id, after: { serial: r.serial, forced: forced && r.serial === serial, closed } });
@@ -200,11 +209,13 @@ export async function completeRevocation(actor: Actor, input: { issuer: string; 
     const issuer = await loadIssuer(tx, input.issuer);
     const r = await tx.revocation.findFirst({ where: { issuerId: issuer.id, serial: input.serial, status: "pending" } });
     if (!r) throw new NotFoundError("serial", `issuer "${issuer.name}" has no pending revocation of serial ${input.serial}`);
-    const awaiting = (await awaitingRenewals(tx, issuer.id, input.serial)).map((a) => a.serial);
+    const awaiting = r.order === MOVE_ORDER
+      ? (await tx.renewalRequest.findMany({ where: { revocationId: r.id, status: "pending" }, orderBy: { serial: "asc" }, select: { serial: true } })).map((a) => a.serial)
+      : (await awaitingRenewals(tx, issuer.id, input.serial)).map((a) => a.serial);
     if (awaiting.length && !input.force) {
       throw new ConflictError("serial", `still awaiting replacements for serial${awaiting.length > 1 ? "s" : ""} ${awaiting.join(", ")}; renew them, exclude stopped servers, or force completion`);
     }
-    await finishRevocation(tx, actor, issuer.id, input.serial, awaiting.length > 0, now);
+    await finishPending(tx, actor, issuer.id, r, awaiting.length > 0, now);
     const after = await tx.issuer.findUniqueOrThrow({ where: { id: issuer.id }, select: { revocationNumber: true } });
     return { issuer: issuer.name, serial: input.serial, revocationNumber: after.revocationNumber, forced: awaiting.length > 0, abandoned: awaiting };
   });

@@ -11,6 +11,7 @@ import { signatureScheme, verifySignature } from "../pki/signature";
 import { parseCsr } from "../pki/csr";
 import { keyDistrusted } from "../pki/reasons";
 import { keyPurgedAt } from "../secrets/purge";
+import { renewalIssuer } from "./move";
 import { completeIfDone, loadIssuer } from "./prefix";
 
 
@@ -18,6 +19,8 @@ import { completeIfDone, loadIssuer } from "./prefix";
  * Issues the replacement for a certificate that has a pending renewal request, in one
  * transaction with marking the request done and, when it was the last one awaited,
  * moving the RN. The replacement keeps the subject, SANs and profile; the key must be new.
+ * Its issuer is the old certificate's, or the next CA generation once the old one's
+ * servers move (lib/revocation/move.ts).
  */
 type OldCertificate = { profile: string; sans: string; subject: string; keyType: string; spkiSha256: string; revocationReason: string | null };
 
@@ -58,7 +61,8 @@ async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigin
   const req = await makeRequest(old);
   if (req.spkiSha256 === old.spkiSha256) throw new InputError("csr", "the CSR carries the same public key as the certificate being renewed; generate a new key pair");
   if (req.subject !== old.subject) throw new InputError("csr", `the CSR is for "${req.subject}", but the certificate being renewed is for "${old.subject}"`);
-  const replacement = await issueCertificate(actor, issuerName, req, { tx, replacesId: old.id, now, via });
+  const signer = await renewalIssuer(tx, issuer);
+  const replacement = await issueCertificate(actor, signer.name, req, { tx, replacesId: old.id, now, via });
   await markSuperseded(tx, old.id);
   await markRenewed(tx, request.id, replacement.id, via, now);
   const completed = await completeIfDone(tx, actor, issuer.id, now);
@@ -124,12 +128,13 @@ export async function renewWithProof(input: { issuer: string; certificate: Uint8
 
 /** What a holder may see about its own pending renewal (public: reveals only that one is due). */
 export async function pendingRenewal(issuerName: string, serial: bigint) {
-  const r = await db().renewalRequest.findFirst({ where: { serial, status: "pending", revocation: { status: "pending", issuer: { name: issuerName } } }, include: { revocation: { select: { serial: true, reason: true, order: true, deadline: true } } } });
+  const r = await db().renewalRequest.findFirst({ where: { serial, status: "pending", revocation: { status: "pending", issuer: { name: issuerName } } }, include: { revocation: { select: { serial: true, reason: true, order: true, deadline: true, successor: { select: { name: true } } } } } });
   if (!r) {
     await loadIssuer(db(), issuerName); // an unknown issuer is a 404, not "nothing pending"
     return null;
   }
-  return { issuer: issuerName, serial, revocation: { serial: r.revocation.serial, reason: r.revocation.reason, order: r.revocation.order, deadline: r.revocation.deadline } };
+  // renewFrom: the CA that will sign the replacement (the next generation when servers move).
+  return { issuer: issuerName, serial, renewFrom: r.revocation.successor?.name ?? issuerName, revocation: { serial: r.revocation.serial, reason: r.revocation.reason, order: r.revocation.order, deadline: r.revocation.deadline } };
 }
 
 /** How each renewed request of the issuer's pending revocations was authenticated, by serial. */

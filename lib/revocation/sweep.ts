@@ -1,7 +1,7 @@
 import { SYSTEM, type Actor } from "../auth/actor";
 import { db } from "../db";
 import { addDays } from "../issuers/validity";
-import { completeIfDone, finishRevocation, openRevocation } from "./prefix";
+import { completeIfDone, finishPending, openRevocation } from "./prefix";
 
 export const DEFAULT_LOOK_AHEAD_DAYS = 30;
 
@@ -38,7 +38,7 @@ export async function runSweep(opts: { now?: Date; lookAheadDays?: number; issue
         for (;;) {
           const r = await tx.revocation.findFirst({ where: { issuerId: id, status: "pending", deadline: { lte: now } }, orderBy: { serial: "desc" } });
           if (!r) break;
-          await finishRevocation(tx, actor, id, r.serial, true, now, `deadline of the revocation of serial ${r.serial} passed`);
+          await finishPending(tx, actor, id, r, true, now, `deadline of the revocation of serial ${r.serial} passed`);
           report.deadlinesPassed.push(r.serial);
         }
         const current = await tx.issuer.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, revocationNumber: true } });

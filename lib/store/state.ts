@@ -112,6 +112,16 @@ export async function markExcluded(tx: Tx, requestId: string): Promise<void> {
   await tx.renewalRequest.update({ where: { id: requestId }, data: { status, tokenHash: null } });
 }
 
+export const REVOCATION_STATUSES = ["pending", "completed"] as const;
+/** pending → completed (normally, forced, or at its deadline); never back. */
+export type RevocationStatus = (typeof REVOCATION_STATUSES)[number];
+
+/** A revocation (or a generation move) is done: nothing more is awaited for it. */
+export async function markRevocationCompleted(tx: Tx, revocationId: string, forced: boolean, now: Date): Promise<void> {
+  const status: RevocationStatus = "completed";
+  await tx.revocation.update({ where: { id: revocationId }, data: { status, completedAt: now, forced } });
+}
+
 /** Requests still pending when their revocation completes close; their tokens stop working. */
 export async function closePendingRenewals(tx: Tx, revocationId: string): Promise<number> {
   const status: RenewalStatus = "closed";

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .description("issue a certificate from a PKCS#10 CSR (PEM or DER); prints the certificate PEM")
     .requiredOption("--issuer <name>", "issuer name")
     .requiredOption("--csr <file>", "CSR file")
-    .option("--profile <profile>", "server | client | both", "server")
+    .option("--profile <profile>", "server | client | both | proxy", "server")
     .option("--san <san>", "subject alternative name DNS:name or IP:address (repeatable)", collect)
     .action(async (o: { issuer: string; csr: string; profile: string; san?: string[] }) => {
       const { issueCertificate, requestFromCsr } = await import("../../certificates");

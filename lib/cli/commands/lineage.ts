@@ -40,7 +40,14 @@ export function register(program: Command): void {
       const { revokeGenerationNow } = await import("../../generations/schedule");
       const { cliActor } = await import("../../auth/actor");
       const r = await revokeGenerationNow(cliActor(), o.name, parsePositiveInt(o.generation, "generation"), o.reason);
-      printJson({ n: r.generation, issuer: r.issuer, revokedAt: r.revokedAt.toISOString(), created: r.created ? { n: r.created.generation, issuer: r.created.issuer } : null });
+      printJson({
+        n: r.generation,
+        issuer: r.issuer,
+        revokedAt: r.revokedAt.toISOString(),
+        created: r.created ? { n: r.created.generation, issuer: r.created.issuer } : null,
+        // Application servers asked to renew from the next generation; the tokens are shown once.
+        moves: r.moves.map((m) => ({ n: m.generation, issuer: m.issuer, successor: m.successor, awaiting: m.requested, renewalTokens: m.tokens })),
+      });
     });
   lineage
     .command("show")

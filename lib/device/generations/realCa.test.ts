@@ -41,13 +41,15 @@ async function freePort(): Promise<number> {
 }
 
 /** The application server moves to a certificate of issuer `R-n`, as a renewal would give it. */
-async function appMovesTo(n: number): Promise<void> {
+async function appMovesTo(n: number): Promise<Served> {
   const req = await requestWithGeneratedKey({ subject: `CN=app ${n}`, keyType: "ec-p256", profile: "server", sans: ["IP:127.0.0.1"] });
   const { id } = await issueCertificate(actor, `R-${n}`, req, { now: clock });
   const c = await db().certificate.findUniqueOrThrow({ where: { id }, select: { der: true } });
   const served: Served = { certDer: new Uint8Array(c.der), keyPkcs8: req.generatedKey! };
   app.up(served, {});
+  return served;
 }
+let served3: Served; // the server's certificate of CA 3, kept: a revoked generation issues no more
 
 const devicePoll = (file: string) => updateGenerations(file, (s) => poll(s, tlsTransport, { timeoutMs: 5000 }).then((r) => ({ state: r.state, result: r.outcome })));
 const deviceCheck = (file: string) =>
@@ -106,7 +108,7 @@ describe("device generations against the real CA side", () => {
     clock = addDays(clock, 10);
     await revokeGenerationNow(actor, "R", 2, "key compromise", { now: clock });
     await downloads.refresh();
-    await appMovesTo(3);
+    served3 = await appMovesTo(3);
     const e = await deviceCheck(early);
     expect(e).toMatchObject({ accepted: true, promoted: true, generation: 3 });
     expect(e.fetched).toBeUndefined();
@@ -125,7 +127,7 @@ describe("device generations against the real CA side", () => {
       expect(slotsOf(f)).toEqual({ current: 4, next: null });
     }
     // Nothing older is accepted any more.
-    await appMovesTo(3);
+    app.up(served3, {});
     const before = fs.readFileSync(early);
     expect(await deviceCheck(early)).toMatchObject({ accepted: false, generation: 4 });
     expect(fs.readFileSync(early).equals(before)).toBe(true);

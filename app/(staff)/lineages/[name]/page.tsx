@@ -12,6 +12,7 @@ import { requireUser } from "@/app/_lib/session";
 import { day, keyLabel, pairs, relative, utcTime } from "../format";
 import { caInfoUrl, distributionKeyUrl } from "../urls";
 import { BringForward } from "./BringForward";
+import { MoveCell, NotMoved } from "./Moves";
 
 /** The port the announced URLs name (the download server must listen there). */
 const templatePort = (t: string) => new URL(urlFor(t, 2)).port || "443";
@@ -53,7 +54,7 @@ export default async function LineagePage({ params, searchParams }: { params: Pr
         <h2 id="generations-heading" className="mb-2 text-sm font-semibold text-slate-800">Generations</h2>
         <Table>
           <thead>
-            <tr><Th>Generation</Th><Th>Issuer</Th><Th>Valid (UTC)</Th><Th>State</Th><Th>Announced next URL</Th><Th>Next generation</Th><Th className="text-right">Valid certs</Th><Th>CA information</Th></tr>
+            <tr><Th>Generation</Th><Th>Issuer</Th><Th>Valid (UTC)</Th><Th>State</Th><Th>Announced next URL</Th><Th>Next generation</Th><Th className="text-right">Valid certs</Th><Th>Servers</Th><Th>CA information</Th></tr>
           </thead>
           <tbody className="divide-y divide-slate-100" data-testid="generations">
             {v.generations.map((g) => {
@@ -62,14 +63,15 @@ export default async function LineagePage({ params, searchParams }: { params: Pr
                 <tr key={g.n} data-testid={`generation-${g.n}`}>
                   <Td className="font-mono">{g.n}</Td>
                   <Td><Link className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(g.issuer)}`}>{g.issuer}</Link></Td>
-                  <Td className="text-xs">{day(g.notBefore)} – {day(g.notAfter)}</Td>
+                  <Td className="text-xs">{day(g.notBefore)} –<br />{day(g.notAfter)}</Td>
                   <Td title={ROLE_HELP[role] + (g.revokedReason ? ` Reason: ${g.revokedReason}` : "")}>
                     <Badge tone={ROLE_TONE[role]}>{role}</Badge>
                     {g.revokedAt && <span className="ml-2 text-xs text-slate-500">{day(g.revokedAt)}</span>}
                   </Td>
-                  <Td className="max-w-[20rem] truncate font-mono text-xs" title={g.nextUrl}>{g.nextUrl}</Td>
+                  <Td className="max-w-[12rem] truncate font-mono text-xs" title={g.nextUrl}>{g.nextUrl}</Td>
                   <Td>{g.nextExists ? <span className="text-emerald-700">exists</span> : <span className="text-slate-500">not yet</span>}</Td>
                   <Td className="text-right tabular-nums">{g.validCertificates.toLocaleString("en")}</Td>
+                  <Td><MoveCell g={g} /></Td>
                   <Td className="text-xs">
                     <a className="text-indigo-700 hover:underline" href={caInfoUrl(v.name, g.n)}>JSON</a>
                     {" · "}
@@ -81,6 +83,7 @@ export default async function LineagePage({ params, searchParams }: { params: Pr
           </tbody>
         </Table>
         <p className="mt-2 text-xs text-slate-500">CA information n is CA certificate n with the URL where CA information n+1 will appear, signed with the distribution key. Hover a state for what it means.</p>
+        <NotMoved generations={v.generations} />
       </section>
 
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">

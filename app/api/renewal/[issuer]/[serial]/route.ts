@@ -46,7 +46,7 @@ export async function POST(req: Request, { params }: Ctx) {
       "token" in body
         ? await renewWithToken({ ...target, token: body.token, csr: body.csr })
         : await renewWithProof({ ...target, certificate: body.certificate, signature: new Uint8Array(Buffer.from(body.signature, "base64")), csr: body.csr });
-    return json({ serial: r.replacement.serial.toString(), pem: pemEncode("CERTIFICATE", r.replacement.der), revocationCompleted: r.completed.length > 0 }, 201);
+    return json({ issuer: r.replacement.issuerName, serial: r.replacement.serial.toString(), pem: pemEncode("CERTIFICATE", r.replacement.der), revocationCompleted: r.completed.length > 0 }, 201);
   } catch (err) {
     return errorResponse(err);
   }
