@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import { peekEnvelope, PollReply, signEnvelope, type Message, type NodeStatus } from "../rotation-run/protocol";
 import type { GroupRoles } from "./apply";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../files/atomic";
 import { parseAgentConfig, type AgentConfig, type AgentLink } from "./config";
 import { CONFIG_FILE, KEY_FILE } from "./files";
 import { HandshakeLog } from "./handshakes";

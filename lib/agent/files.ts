@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../files/atomic";
 import { AgentConfig } from "./config";
 import { saveStore, type NodeStore } from "./store";
 

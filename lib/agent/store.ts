@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { StoreSummary } from "../rotation-run/protocol";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../files/atomic";
 import { cert, selfSigned } from "./x509";
 
 const Pem = z.string().min(1).max(16_384);

@@ -1,8 +1,7 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import { z } from "zod";
 import { InputError } from "../errors";
+import { writeFileAtomicSync } from "../files/atomic";
 import { trustedCaOf, type DeviceState } from "./state";
 
 /**
@@ -97,37 +96,7 @@ export function loadState(file: string, allowMissing = false): DeviceState {
 
 /** Atomic replace: readers see the old file or the new one, never a torn one. */
 export function saveState(file: string, state: DeviceState): void {
-  writeFileAtomic(file, serializeState(state));
-}
-
-/** Temporary file in the same directory, fsync, rename, fsync the directory. */
-export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
-  const fd = fs.openSync(tmp, "wx", 0o644);
-  try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  // Make the rename itself durable (a power cut must not bring back the old RN).
-  try {
-    const dfd = fs.openSync(dir, "r");
-    fs.fsyncSync(dfd);
-    fs.closeSync(dfd);
-  } catch {
-    /* some filesystems refuse fsync on directories; the rename is still atomic */
-  }
+  writeFileAtomicSync(file, serializeState(state));
 }
 
 const LOCK_WAIT_MS = 10_000;

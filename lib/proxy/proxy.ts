@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { writeFileAtomic } from "../agent/atomic";
+import { writeFileAtomic } from "../files/atomic";
 import { InputError } from "../errors";
 import type { Certificate } from "../pki/certificate";
 import { loadCaCertificates } from "./clientAuth";

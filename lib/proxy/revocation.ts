@@ -1,6 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "../agent/atomic";
+import { writeFileAtomic } from "../files/atomic";
 import { httpGet } from "../device/http";
 import { revocationUrl } from "../device/remote";
 import { trustedCaOf, type DeviceState, type TrustedCa } from "../device/state";

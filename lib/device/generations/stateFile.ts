@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { z } from "zod";
 import { InputError } from "../../errors";
-import { withFileLock, writeFileAtomic } from "../stateFile";
+import { writeFileAtomicSync } from "../../files/atomic";
+import { withFileLock } from "../stateFile";
 import { assertConsistent, slotOf, type GenerationsState, type Slot } from "./state";
 
 /**
@@ -94,7 +95,7 @@ export function loadGenerations(file: string): GenerationsState {
 }
 
 export function saveGenerations(file: string, s: GenerationsState): void {
-  writeFileAtomic(file, serializeGenerations(s));
+  writeFileAtomicSync(file, serializeGenerations(s));
 }
 
 /**
