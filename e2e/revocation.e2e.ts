@@ -89,8 +89,13 @@ test("an operator revokes serial 4: sees the collateral, excludes a stopped serv
   await expect(page.getByText("after 3 renewals, the deadline, or a forced completion")).toBeVisible();
   await shot(page, "revocation-preview");
 
+  // Irreversible: the first click asks once more; only the second revokes.
   await page.getByRole("button", { name: "Revoke serial 4" }).click();
+  await expect(page.getByRole("alertdialog")).toContainText("Revoke serial 4 of");
+  await expect(page.getByRole("alertdialog")).toContainText("This cannot be undone.");
+  await page.getByRole("button", { name: "Yes, revoke serial 4" }).click();
   await expect(page.getByText("Shown once. Copy them now.")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Serial 4 revoked");
   const tokens = page.getByTestId("renewal-tokens");
   for (const s of ["1", "3", "4"]) await expect(tokens.getByTestId(`token-${s}`)).toHaveText(/^rr_\S{20,}$/);
   token4 = (await tokens.getByTestId("token-4").textContent())!.trim();
@@ -219,6 +224,7 @@ test("raise-first moves the RN at once; the holder renews with its token and the
   await page.getByRole("radio", { name: /Raise the RN first/ }).check();
   await expect(page.getByText("No other server is affected, so raising first costs nothing here.")).toBeVisible();
   await page.getByRole("button", { name: "Revoke serial 5" }).click();
+  await page.getByRole("button", { name: "Yes, revoke serial 5" }).click();
   const token = (await page.getByTestId("token-5").textContent())!.trim();
   await page.getByRole("link", { name: /I have saved the tokens/ }).click();
   await expect(page.getByText("the revocation number moved to 6 at once")).toBeVisible();

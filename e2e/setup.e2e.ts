@@ -38,6 +38,21 @@ test("a new user sets up the administrator and signs in", async ({ page }) => {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await shot(page, "overview");
+
+  // Nothing exists yet: every empty page says what comes first and leads there.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await expect(page.getByTestId("first-steps")).toContainText("Start by creating your first issuer");
+  await shot(page, "overview-new-install");
+  await page.goto("/issuers");
+  await expect(page.getByText("No issuers yet.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Create your first issuer" })).toBeVisible();
+  await shot(page, "issuers-empty-new-install");
+  await page.goto("/certificates");
+  await expect(page.getByText("No certificates yet.")).toBeVisible();
+  await expect(page.getByText("No certificates match")).toHaveCount(0);
+  await shot(page, "certificates-empty-new-install");
+  await page.getByRole("link", { name: "create your first issuer" }).click();
+  await expect(page.getByRole("heading", { name: "New issuer" })).toBeVisible();
   fs.mkdirSync("e2e/.data", { recursive: true });
   await page.context().storageState({ path: "e2e/.data/admin.json" });
 });

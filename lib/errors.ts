@@ -15,6 +15,22 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Several fields at fault at once, so a form can mark every one in a single pass. It is
+ * the first of them as far as the HTTP and CLI mappings' `field` goes, and its message
+ * names them all; forms read `errors`, whose fields may be finer than `field`
+ * (`subject.C` under `subject`).
+ */
+export class InputErrors extends InputError {
+  constructor(
+    public readonly errors: readonly { field: string; message: string }[],
+    field = errors[0].field,
+  ) {
+    super(field, errors.length === 1 ? errors[0].message : errors.map((e) => `${e.field}: ${e.message}`).join("; "), 400);
+    this.name = "InputErrors";
+  }
+}
+
 export class NotFoundError extends InputError {
   constructor(field: string, message: string) {
     super(field, message, 404);

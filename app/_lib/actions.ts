@@ -1,6 +1,6 @@
 import "server-only";
 import { redirect, unstable_rethrow } from "next/navigation";
-import { DatabaseBusyError, ForbiddenError, InputError } from "@/lib/errors";
+import { DatabaseBusyError, ForbiddenError, InputError, InputErrors } from "@/lib/errors";
 import { MAX_OBJECT_BYTES } from "@/lib/pki/pem";
 import type { FormState } from "@/components/ui/formState";
 
@@ -34,6 +34,10 @@ export function formError(err: unknown, form?: FormData): Extract<FormState<neve
   const values = echoValues(form);
   // Not about a field: the form is fine, the database was busy; the user can resubmit.
   if (err instanceof DatabaseBusyError) return { status: "error", message: err.message, fieldErrors: {}, values };
+  // Several fields at fault: every one marked at once, so one resubmit can fix them all.
+  if (err instanceof InputErrors) {
+    return { status: "error", message: err.message, fieldErrors: Object.fromEntries(err.errors.map((e) => [e.field, e.message])), values };
+  }
   if (err instanceof InputError) return { status: "error", message: err.message, fieldErrors: { [err.field]: err.message }, values };
   if (err instanceof ForbiddenError) return { status: "error", message: err.message, fieldErrors: {}, values };
   console.error(err);

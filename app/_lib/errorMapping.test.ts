@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cliFailure, ConflictError, DatabaseBusyError, errorReply, errorResponse, ForbiddenError, InputError, INTERNAL_ERROR_MESSAGE, NotFoundError } from "../../lib/errors";
+import { cliFailure, ConflictError, DatabaseBusyError, errorReply, errorResponse, ForbiddenError, InputError, InputErrors, INTERNAL_ERROR_MESSAGE, NotFoundError } from "../../lib/errors";
 
 // app/_lib/actions.ts guards itself against client bundles; this test is the server.
 vi.mock("server-only", () => ({}));
@@ -29,6 +29,16 @@ const CASES: {
     exitCode: 75,
     stderr: "rootline: busy",
     fieldErrors: {},
+  },
+  {
+    // Every field at fault reaches the form at once; HTTP and the CLI name the first field and list them all.
+    err: new InputErrors([{ field: "subject.C", message: "C is 3 characters long" }, { field: "keyType", message: "unknown key type" }], "subject"),
+    status: 400,
+    body: { error: "subject.C: C is 3 characters long; keyType: unknown key type", field: "subject" },
+    headers: JSON_NO_STORE,
+    exitCode: 2,
+    stderr: "rootline: subject: subject.C: C is 3 characters long; keyType: unknown key type",
+    fieldErrors: { "subject.C": "C is 3 characters long", keyType: "unknown key type" },
   },
   { err: new ForbiddenError("users:manage"), status: 403, body: { error: "your role does not allow this (users:manage)" }, headers: JSON_NO_STORE, exitCode: 1, stderr: "rootline: your role does not allow this (users:manage)", fieldErrors: {} },
 ];

@@ -6,6 +6,7 @@ export type Order = "renew-first" | "raise-first";
  * The seed's two orders, with what each costs for this revocation: renew-first leaves
  * the revoked certificate accepted until the last replacement (the exposure window);
  * raise-first closes that window at once and cuts off every collateral server until it renews.
+ * Each order's benefit is shown in green, its cost in the text: red would read as a danger.
  */
 export function OrderChoice({ order, onChange, serial, newRn, collateral, awaited }: { order: Order; onChange: (o: Order) => void; serial: string; newRn: string; collateral: AffectedRow[]; awaited: number }) {
   const card = (o: Order) =>
@@ -18,7 +19,7 @@ export function OrderChoice({ order, onChange, serial, newRn, collateral, awaite
           <input type="radio" name="order" value="renew-first" checked={order === "renew-first"} onChange={() => onChange("renew-first")} className="h-4 w-4 text-indigo-600" />
           Renew first, then raise the RN
         </span>
-        <span className="mt-1 block text-xs font-medium uppercase tracking-wide text-emerald-700">No collateral outage</span>
+        <span className="mt-1 block text-xs font-medium uppercase tracking-wide text-emerald-700" data-testid="order-benefit">No collateral outage</span>
         <span className="mt-2 block text-slate-700">
           Devices keep accepting serial <span className="font-mono">{serial}</span> until every replacement is issued — the <strong>exposure window</strong>: whoever holds its key can still pass as this server. The RN moves to <span className="font-mono">{newRn}</span> when the last of {awaited} holder{awaited === 1 ? "" : "s"} renews, at the deadline, or when you force it.
         </span>
@@ -28,7 +29,7 @@ export function OrderChoice({ order, onChange, serial, newRn, collateral, awaite
           <input type="radio" name="order" value="raise-first" checked={order === "raise-first"} onChange={() => onChange("raise-first")} className="h-4 w-4 text-indigo-600" />
           Raise the RN first, then renew
         </span>
-        <span className="mt-1 block text-xs font-medium uppercase tracking-wide text-red-700">No exposure window</span>
+        <span className="mt-1 block text-xs font-medium uppercase tracking-wide text-emerald-700" data-testid="order-benefit">No exposure window</span>
         <span className="mt-2 block text-slate-700">
           The RN moves to <span className="font-mono">{newRn}</span> as soon as you confirm: devices reject serial <span className="font-mono">{serial}</span> at once.{" "}
           {collateral.length === 0 ? (

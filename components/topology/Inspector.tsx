@@ -5,6 +5,7 @@ import type { DocLink, DocNode, TopologyDocument } from "@/lib/topologies/docume
 import type { NodePatch } from "./model/edits";
 import { Button } from "@/components/ui/Button";
 import type { Selection } from "./TopologyCanvas";
+import { count as counted } from "@/lib/plural";
 
 export interface InspectorProps {
   doc: TopologyDocument;
@@ -140,7 +141,7 @@ export function Inspector({ doc, selection, editable, updateNode, updateLink, re
   if (count > 1)
     return (
       <div className="space-y-3 text-sm">
-        <p>{selection.nodes.length} nodes and {selection.links.length} links selected.</p>
+        <p>{counted(selection.nodes.length, "node")} and {counted(selection.links.length, "link")} selected.</p>
         {editable && <Button variant="secondary" className="w-full text-red-700" onClick={() => remove(selection)}>Delete selection</Button>}
       </div>
     );

@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/Button";
 import { StepList } from "./StepList";
 import type { Selection } from "./TopologyCanvas";
 import type { Procedure } from "./useProcedure";
+import { count } from "@/lib/plural";
 
 const control = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200 disabled:bg-slate-50";
 
@@ -112,7 +113,7 @@ export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boo
         <>
           <div className="flex items-center justify-between gap-2 border-t border-slate-100 pt-2 text-xs text-slate-600" data-testid="plan-summary">
             <span>
-              {p.group.tasks.length.toLocaleString("en")} tasks · {p.group.requests.length.toLocaleString("en")} CA requests · planned in {computed.ms.toFixed(0)} ms
+              {count(p.group.tasks.length, "task")} · {count(p.group.requests.length, "CA request")} · planned in {computed.ms.toFixed(0)} ms
             </span>
             {computed.plan.groups.length > 1 && (
               <select aria-label="Root key group" className="rounded border border-slate-300 px-1 py-0.5 text-xs" value={p.group.group} onChange={(e) => p.setGroup(e.target.value)}>

@@ -5,6 +5,7 @@ import type { GroupPlan, PlannedTask } from "@/lib/rotation";
 import { TASK_STATE_TONE } from "./colors";
 import { KIND_TEXT, layoutTaskGraph, TASK_BOX } from "./model/procedure";
 import { useKeyed, useOverlays } from "./overlay";
+import { count } from "@/lib/plural";
 
 type TaskNodeType = Node<{ task: PlannedTask }, "task">;
 
@@ -96,7 +97,7 @@ function TaskGraphView({ plan }: { plan: GroupPlan }) {
         <Controls showInteractive={false} />
       </ReactFlow>
       <div className="pointer-events-none absolute left-3 top-2 flex gap-3 rounded bg-white/90 px-2 py-1 text-[11px] text-slate-600 shadow-sm ring-1 ring-slate-200">
-        <span className="font-medium">Task graph · {plan.tasks.length} tasks · {phases} phases</span>
+        <span className="font-medium">Task graph · {count(plan.tasks.length, "task")} · {count(phases, "phase")}</span>
         <span className="inline-flex items-center gap-1"><span className="inline-block w-5 border-t-2 border-slate-600" /> mandatory</span>
         <span className="inline-flex items-center gap-1"><span className="inline-block w-5 border-t-2 border-dashed border-slate-400" /> preferred</span>
       </div>

@@ -26,9 +26,15 @@ export function Input(props: React.InputHTMLAttributes<HTMLInputElement> & { nam
   return <input id={props.name} aria-invalid={invalid || undefined} aria-describedby={invalid ? `${props.name}-error` : undefined} className={control} {...rest} />;
 }
 
+/**
+ * React applies a select's defaultValue only when it mounts, and resets the form to it
+ * after an action: the value echoed back after an error would be ignored and the choice
+ * would fall back to the first option (the wrong issuer, a role with more rights). Keyed
+ * by its default, the select mounts afresh with the echoed value.
+ */
 export function Select(props: React.SelectHTMLAttributes<HTMLSelectElement> & { name: string; invalid?: boolean }) {
   const { invalid, ...rest } = props;
-  return <select id={props.name} aria-invalid={invalid || undefined} className={control} {...rest} />;
+  return <select key={String(props.defaultValue ?? "")} id={props.name} aria-invalid={invalid || undefined} className={control} {...rest} />;
 }
 
 export function Textarea(props: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { name: string; invalid?: boolean }) {

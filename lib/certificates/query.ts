@@ -62,7 +62,18 @@ export async function listCertificates(input: CertificateFilterInput = {}, now =
     }),
     db().certificate.count({ where: w }),
   ]);
-  return { rows: rows.map(({ issuer, ...r }) => ({ ...r, issuerName: issuer.name })), total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), filter: f };
+  const awaiting = await awaitingRenewal(rows.map((r) => r.id));
+  return { rows: rows.map(({ issuer, ...r }) => ({ ...r, issuerName: issuer.name, awaitingRenewal: awaiting.has(r.id) })), total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), filter: f };
+}
+
+/**
+ * Which of these certificates a pending prefix revocation asks to renew: still valid,
+ * but their holders have work to do, and a list that says only "valid" hides that.
+ */
+async function awaitingRenewal(ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const pending = await db().renewalRequest.findMany({ where: { certificateId: { in: ids }, status: "pending", revocation: { status: "pending" } }, select: { certificateId: true } });
+  return new Set(pending.map((p) => p.certificateId));
 }
 
 export async function getCertificate(id: string) {

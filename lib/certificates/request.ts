@@ -4,7 +4,7 @@ import { InputError } from "../errors";
 import { exportPkcs8, exportSpki, generateKeyPair, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { parseProfile, type Profile } from "../pki/profiles";
 import { parseSans, validateDnsName, type San } from "../pki/san";
-import { withoutEmpty } from "../validation";
+import { checkAll, withoutEmpty } from "../validation";
 
 /**
  * What gets signed, separated from who asked (smallstep's split): a request is
@@ -58,11 +58,15 @@ function chooseSans(profile: Profile, given: San[] | undefined, requested: San[]
   }
 }
 
+function leafProfile(profile: Profile): Profile {
+  if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
+  return profile;
+}
+
 export async function requestFromCsr(input: CsrInput): Promise<SignRequest> {
   // Never an internal profile: a CSR's key belongs to whoever sent it, and the repository
   // marker on such a key would let its holder pose as the bare-RN repository.
-  const profile = parseProfile(input.profile ?? "server", "profile");
-  if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
+  const profile = leafProfile(parseProfile(input.profile ?? "server", "profile"));
   const csr = await parseCsr(input.csr);
   return {
     subjectDer: csr.subjectDer,
@@ -81,11 +85,14 @@ export async function requestFromCsr(input: CsrInput): Promise<SignRequest> {
  * renewals), so the internal profiles are allowed; requests from people never set it.
  */
 export async function requestWithGeneratedKey(input: GeneratedKeyInput, o: { internal?: boolean } = {}): Promise<SignRequest> {
-  const profile = parseProfile(input.profile ?? "server", "profile", { internal: o.internal });
-  if (profile.isCa) throw new InputError("profile", "Rootline does not issue subordinate CA certificates from this form");
-  const keyType = parseKeyType(input.keyType, "keyType");
-  const dn = buildDn(typeof input.subject === "string" ? input.subject : withoutEmpty(input.subject ?? {}), "subject");
-  const sans = chooseSans(profile, explicitSans(input.sans), [], dn.fields.CN ?? "");
+  // Every field's problem at once: the form marks them all in one pass.
+  const [profile, keyType, dn, given] = checkAll(
+    () => leafProfile(parseProfile(input.profile ?? "server", "profile", { internal: o.internal })),
+    () => parseKeyType(input.keyType, "keyType"),
+    () => buildDn(typeof input.subject === "string" ? input.subject : withoutEmpty(input.subject ?? {}), "subject"),
+    () => explicitSans(input.sans),
+  );
+  const sans = chooseSans(profile, given, [], dn.fields.CN ?? "");
   const pair = await generateKeyPair(keyType);
   const spki = await exportSpki(pair.publicKey);
   return {

@@ -32,6 +32,14 @@ describe("repository URL space (shared by Next routes and the node:http fast pat
     expect(Buffer.from(pem.body!).toString()).toContain("BEGIN CERTIFICATE");
   });
 
+  it("serves the CRL as {issuer}.crl, not as a file called crl", async () => {
+    const r = (await repositoryReply(u("/api/repository/http-ca/crl"), null))!;
+    expect(r.status).toBe(200);
+    expect(r.headers).toMatchObject({ "Content-Type": "application/pkix-crl", "Content-Disposition": 'attachment; filename="http-ca.crl"' });
+    // Only the CRL is a download; the documents devices read have no file name.
+    expect((await repositoryReply(u("/api/repository/http-ca/revocation-info"), null))!.headers["Content-Disposition"]).toBeUndefined();
+  });
+
   it("answers an unknown issuer with 404 JSON naming the field, and bad percent-encoding with 400", async () => {
     const r = (await repositoryReply(u("/api/repository/nope/crl"), null))!;
     expect(r.status).toBe(404);

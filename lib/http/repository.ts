@@ -36,7 +36,10 @@ function headersOf(doc: RepositoryDocument) {
   let h = headerCache.get(doc);
   if (!h) {
     const notModified = { ETag: doc.etag, "Cache-Control": doc.cacheControl, "Access-Control-Allow-Origin": "*" };
-    h = { notModified, ok: { ...notModified, "Content-Type": doc.contentType, "Content-Length": String(doc.body.length) } };
+    const ok: Record<string, string> = { ...notModified, "Content-Type": doc.contentType, "Content-Length": String(doc.body.length) };
+    // Issuer names are URL-safe already; anything else becomes "_" so the header stays a token.
+    if (doc.filename) ok["Content-Disposition"] = `attachment; filename="${doc.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`;
+    h = { notModified, ok };
     headerCache.set(doc, h);
   }
   return h;

@@ -5,11 +5,11 @@ import { db, type Tx } from "../db";
 import { issuerByName } from "../store/state";
 import { parseCertificate, parseCertificateDer, privateKeyMatchesCertificate } from "../pki/certificate";
 import { createCaCertificate } from "../pki/issue";
-import { buildDn } from "../pki/dn";
+import { buildDn, parseDnString, type Dn } from "../pki/dn";
 import { ConflictError, InputError } from "../errors";
 import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { sealIssuerKey } from "../secrets/keys";
-import { withoutEmpty } from "../validation";
+import { checkAll, withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
 import { validityWindow } from "./validity";
 import type { DnFields } from "../pki/dn";
@@ -116,13 +116,26 @@ export interface IssuerCreateOptions {
   within?: (tx: Tx, issuer: { id: string; name: string; certificateDer: Uint8Array }) => Promise<void>;
 }
 
+/**
+ * The CA's subject: as given, with CN defaulting to the issuer name whenever no CN is
+ * given (a CA named only by its country, "C=GE", is anonymous in every chain display).
+ */
+export function caSubject(given: DnFields | string | undefined, name: string): Dn {
+  const fields: DnFields = typeof given === "string" ? (given.trim() ? parseDnString(given, "subject") : {}) : withoutEmpty(given ?? {});
+  if (fields.CN) return buildDn(fields, "subject");
+  // No name to default to: the name's own error says what is missing, so check the other
+  // attributes only (a placeholder CN that nobody will see, since the name is refused).
+  return buildDn({ ...fields, CN: name || "-" }, "subject");
+}
+
 /** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
 export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerCreateOptions = {}) {
   requirePermission(actor.role, "issuers:write");
-  const s = parseOrThrow(IssuerSettings, input);
-  const keyType = parseKeyType(input.keyType, "keyType");
-  const given = typeof input.subject === "string" ? input.subject.trim() || undefined : input.subject && withoutEmpty(input.subject);
-  const subject = buildDn(given && (typeof given === "string" || Object.keys(given).length) ? given : { CN: s.name }, "subject");
+  const [s, keyType, subject] = checkAll(
+    () => parseOrThrow(IssuerSettings, input),
+    () => parseKeyType(input.keyType, "keyType"),
+    () => caSubject(input.subject, typeof input.name === "string" ? input.name.trim() : ""),
+  );
   const keyPair = await generateKeyPair(keyType);
   const { notBefore, notAfter } = validityWindow(opts.now ?? new Date(), s.validityDays);
   const certificateDer = await createCaCertificate({ subject, keyPair, keyType, notBefore, notAfter, serial: caSerial() });

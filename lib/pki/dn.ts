@@ -1,4 +1,4 @@
-import { InputError } from "../errors";
+import { InputError, InputErrors } from "../errors";
 import { Der, DerError, TAG, oid, printableString, readOid, readString, readTlv, seq, set, utf8String } from "./der";
 import { OID } from "./oids";
 
@@ -130,10 +130,18 @@ export function buildDn(input: DnFields | string, field = "subject"): Dn {
     if (!(DN_KEYS as readonly string[]).includes(k)) throw new InputError(field, `unknown attribute type "${k}"; allowed: ${DN_KEYS.join(", ")}`);
   }
   const fields: DnFields = {};
+  // Every attribute at fault, each under its own name (`subject.C`), so a form marks them all at once.
+  const problems: { field: string; message: string }[] = [];
   for (const a of ATTRS) {
-    const v = validateValue(a, raw[a.key], field);
-    if (v !== undefined) fields[a.key] = v;
+    try {
+      const v = validateValue(a, raw[a.key], field);
+      if (v !== undefined) fields[a.key] = v;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push({ field: `${field}.${a.key}`, message: err.message });
+    }
   }
+  if (problems.length) throw new InputErrors(problems, field);
   if (Object.keys(fields).length === 0) throw new InputError(field, "the subject needs at least one attribute, e.g. CN");
   const der = encodeFields(fields);
   return { der, text: formatDn(der), fields };

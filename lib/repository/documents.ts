@@ -17,6 +17,8 @@ export interface RepositoryDocument {
   contentType: string;
   etag: string;
   cacheControl: string;
+  /** The name a browser saves it under ("fleet-ca.crl", not "crl"). */
+  filename?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export function crl(issuerName: string): Promise<RepositoryDocument> {
   return cached(`crl:${issuerName}`, async () => {
     const c = await currentCrl(issuerName);
     return {
-      doc: { body: c.der, contentType: "application/pkix-crl", etag: etagOf(`${issuerName}:${c.crlNumber}`), cacheControl: REVALIDATE },
+      doc: { body: c.der, contentType: "application/pkix-crl", etag: etagOf(`${issuerName}:${c.crlNumber}`), cacheControl: REVALIDATE, filename: `${issuerName}.crl` },
       until: c.nextUpdate.getTime() - CRL_REFRESH_MS,
     };
   });

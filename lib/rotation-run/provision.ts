@@ -24,6 +24,7 @@ import { parseSans } from "../pki/san";
 import { computeRoutes, type Topology } from "../rotation";
 import { markSupersededMany } from "../store/state";
 import { groupsOf, linksOf, presentsCertificate, topologyByName, UNFINISHED } from "./topology";
+import { count } from "../plural";
 
 export const DEFAULT_BASE_PORT = 7400;
 export const NODE_DNS_SUFFIX = "nodes.rootline.invalid";
@@ -54,7 +55,7 @@ function checkDirectoryName(id: string): void {
 
 function checkPort(basePort: number | undefined, listeners: number): number {
   const p = basePort ?? DEFAULT_BASE_PORT;
-  if (!Number.isInteger(p) || p < 1 || p + Math.max(listeners, 1) - 1 > 65_535) throw new InputError("base-port", `the base port must be a whole number from 1 to ${65_536 - Math.max(listeners, 1)} (${listeners} nodes accept connections)`);
+  if (!Number.isInteger(p) || p < 1 || p + Math.max(listeners, 1) - 1 > 65_535) throw new InputError("base-port", `the base port must be a whole number from 1 to ${65_536 - Math.max(listeners, 1)} (${count(listeners, "node")} ${listeners === 1 ? "accepts" : "accept"} connections)`);
   return p;
 }
 

@@ -34,6 +34,7 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
     if (!(e instanceof InputError)) throw e;
     error = `${e.field}: ${e.message}`;
   }
+  const filtered = Boolean(filter.q || filter.issuer || filter.status || filter.expiringWithinDays);
   const link = (over: SP) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries({ ...sp, ...over })) if (v) q.set(k, v);
@@ -76,19 +77,33 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
       {error && <div className="mb-4"><Alert>{error}</Alert></div>}
       <Table>
         <thead>
-          <tr><Th>{sortHeader("serial", "Serial")}</Th><Th>{sortHeader("commonName", "Subject")}</Th><Th>SANs</Th><Th>Issuer</Th><Th>Profile</Th><Th>{sortHeader("notAfter", "Expires")}</Th><Th>Status</Th></tr>
+          <tr><Th>{sortHeader("serial", "Serial")}</Th><Th>{sortHeader("commonName", "Common name")}</Th><Th>Subject</Th><Th>SANs</Th><Th>Issuer</Th><Th>Profile</Th><Th>{sortHeader("notAfter", "Expires")}</Th><Th>Status</Th></tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {result && result.rows.length === 0 && <EmptyRow cols={7}>No certificates match.</EmptyRow>}
+          {result && result.rows.length === 0 && (
+            <EmptyRow cols={8}>
+              {filtered ? (
+                <>No certificates match these filters. <Link href="/certificates" className="font-medium text-indigo-700 hover:underline">Show all certificates</Link></>
+              ) : (
+                <>
+                  <span className="block font-medium text-slate-700">No certificates yet.</span>
+                  {can(me.role, "certificates:write") && (issuers.length > 0
+                    ? <Link href="/certificates/issue" className="mt-1 inline-block font-medium text-indigo-700 hover:underline">Issue the first certificate</Link>
+                    : <span className="mt-1 block">Certificates come from an issuer: <Link href="/issuers/new" className="font-medium text-indigo-700 hover:underline">create your first issuer</Link>, then issue one.</span>)}
+                </>
+              )}
+            </EmptyRow>
+          )}
           {result?.rows.map((c) => (
             <tr key={c.id} className="hover:bg-slate-50">
               <Td className="font-mono"><Link className="text-indigo-700 hover:underline" href={`/certificates/${c.id}`}>{c.serial.toString()}</Link></Td>
-              <Td className="max-w-xs truncate" title={c.subject}>{c.subject}</Td>
+              <Td className="max-w-[14rem] truncate font-medium text-slate-900" title={c.commonName}>{c.commonName || <span className="text-slate-400">—</span>}</Td>
+              <Td className="max-w-xs truncate text-slate-600" title={c.subject}>{c.subject}</Td>
               <Td className="max-w-xs truncate text-slate-600" title={c.sans}>{c.sans}</Td>
               <Td>{c.issuerName}</Td>
               <Td>{c.profile}</Td>
               <Td>{c.notAfter.toISOString().slice(0, 10)}</Td>
-              <Td><CertificateStatus status={c.status} notAfter={c.notAfter} /></Td>
+              <Td><CertificateStatus status={c.status} notAfter={c.notAfter} awaitingRenewal={c.awaitingRenewal} /></Td>
             </tr>
           ))}
         </tbody>

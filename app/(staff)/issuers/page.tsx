@@ -22,7 +22,20 @@ export default async function IssuersPage() {
       <Table>
         <thead><tr><Th>Name</Th><Th>Subject</Th><Th>Key</Th><Th>Valid until</Th><Th className="text-right">Revocation number</Th><Th className="text-right">Next serial</Th><Th className="text-right">Valid / revoked</Th></tr></thead>
         <tbody className="divide-y divide-slate-100">
-          {issuers.length === 0 && <EmptyRow cols={7}>No issuers yet. Create one to start issuing certificates.</EmptyRow>}
+          {issuers.length === 0 && (
+            <EmptyRow cols={7}>
+              <span className="block font-medium text-slate-700">No issuers yet.</span>
+              <span className="mt-1 block">An issuer is the certificate authority every certificate comes from.</span>
+              {can(me.role, "issuers:write") ? (
+                <span className="mt-4 flex justify-center gap-2">
+                  <ButtonLink href="/issuers/new">Create your first issuer</ButtonLink>
+                  <ButtonLink variant="secondary" href="/issuers/import">Import an existing CA</ButtonLink>
+                </span>
+              ) : (
+                <span className="mt-1 block">Ask an administrator to create one.</span>
+              )}
+            </EmptyRow>
+          )}
           {issuers.map((i) => (
             <tr key={i.id}>
               <Td><Link className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(i.name)}`}>{i.name}</Link></Td>

@@ -8,6 +8,7 @@ import { SubmitButton } from "@/components/ui/SubmitButton";
 import { formValues, type FormState } from "@/components/ui/formState";
 import { excludeAction, renewAction } from "./actions";
 import type { RenewalRowData } from "./types";
+import { FileInput } from "@/components/ui/FileInput";
 
 const td = "px-4 py-2.5 align-top text-slate-800";
 
@@ -108,7 +109,7 @@ function RenewForm({ row, onCancel }: { row: RenewalRowData; onCancel: () => voi
         <Textarea name="csr" id={id} rows={6} defaultValue={formValues(state).csr} placeholder="-----BEGIN CERTIFICATE REQUEST-----" invalid={!!fe.csr} aria-describedby={fe.csr ? `${id}-error` : undefined} />
         {fe.csr && <p id={`${id}-error`} role="alert" className="text-sm text-red-700" data-field-error="csr">{fe.csr}</p>}
       </div>
-      <input type="file" name="csrFile" aria-label={`CSR file for serial ${row.serial}`} accept=".csr,.pem,.der,.req" className="text-sm" />
+      <FileInput name="csrFile" label={`CSR file for serial ${row.serial}`} accept=".csr,.pem,.der,.req" />
       <div className="flex gap-2">
         <SubmitButton pendingText="Issuing…">Issue replacement</SubmitButton>
         <Button type="button" variant="secondary" onClick={onCancel}>Cancel</Button>

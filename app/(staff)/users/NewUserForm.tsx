@@ -16,7 +16,7 @@ export function NewUserForm() {
       <Field label="Email" name="email" error={fe.email}><Input name="email" defaultValue={v.email} type="email" required invalid={!!fe.email} /></Field>
       <Field label="Name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} /></Field>
       <Field label="Role" name="role" error={fe.role}>
-        <Select name="role" defaultValue={v.role ?? "operator"}>
+        <Select name="role" defaultValue={v.role ?? "operator"} invalid={!!fe.role}>
           <option value="administrator">Administrator — everything, including users</option>
           <option value="operator">Operator — issue, revoke, topologies</option>
           <option value="auditor">Auditor — read-only and audit log</option>

@@ -4,6 +4,8 @@ import { can } from "@/lib/auth";
 import { getCertificate } from "@/lib/certificates";
 import { decodeCertificate } from "@/lib/pki/certificate";
 import { NotFoundError } from "@/lib/errors";
+import { PROFILES } from "@/lib/pki/profiles";
+import { REVOCATION_REASON_LABELS, type RevocationReason } from "@/lib/pki/reasons";
 import { CertificateView } from "@/components/CertificateView";
 import { CertificateStatus } from "@/components/CertificateStatus";
 import { Alert, Card, PageHeader } from "@/components/ui/Card";
@@ -11,6 +13,12 @@ import { ButtonLink } from "@/components/ui/Button";
 import { requireUser } from "@/app/_lib/session";
 
 export const metadata = { title: "Certificate" };
+
+/** "TLS server and client", not "both profile": the profile's own description, else its name. */
+function profileText(name: string): string {
+  const p = (PROFILES as Readonly<Record<string, { description: string } | undefined>>)[name];
+  return p ? p.description.charAt(0).toUpperCase() + p.description.slice(1) : `${name} profile`;
+}
 
 export default async function CertificatePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ issued?: string }> }) {
   const me = await requireUser();
@@ -26,12 +34,12 @@ export default async function CertificatePage({ params, searchParams }: { params
     <>
       <PageHeader
         title={c.commonName || c.subject || `Serial ${c.serial}`}
-        subtitle={<>Serial <span className="font-mono">{c.serial.toString()}</span> of <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link> · {c.profile} profile · <CertificateStatus status={c.status} notAfter={c.notAfter} /></>}
+        subtitle={<>Serial <span className="font-mono">{c.serial.toString()}</span> of <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link> · <span title={`profile "${c.profile}"`}>{profileText(c.profile)}</span> · <CertificateStatus status={c.status} notAfter={c.notAfter} /></>}
         actions={revocable && <ButtonLink variant="secondary" href={`/certificates/${c.id}/revoke`}>Revoke…</ButtonLink>}
       />
       {issued && <div className="mb-4"><Alert kind="success">Certificate issued{c.hasKey ? ". Download the key and certificate below." : "."}</Alert></div>}
       {belowRn && <div className="mb-4"><Alert kind="warning">Its serial is below the issuer&apos;s revocation number ({c.issuer.revocationNumber.toString()}): devices reject it.</Alert></div>}
-      {c.revocationReason && <div className="mb-4"><Alert>Revoked {c.revokedAt?.toISOString().slice(0, 10)} — reason: {c.revocationReason}</Alert></div>}
+      {c.revocationReason && <div className="mb-4"><Alert>Revoked {c.revokedAt?.toISOString().slice(0, 10)} — reason: {REVOCATION_REASON_LABELS[c.revocationReason as RevocationReason] ?? c.revocationReason}</Alert></div>}
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
         <Card title="Details" className="xl:col-span-2"><CertificateView d={d} /></Card>
         <div className="space-y-6">

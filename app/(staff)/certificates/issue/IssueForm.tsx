@@ -3,6 +3,7 @@ import { useState } from "react";
 import { Field, Input, Select, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
+import { FileInput } from "@/components/ui/FileInput";
 import { KeyTypeSelect } from "@/components/KeyTypeSelect";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { issueAction } from "../actions";
@@ -41,18 +42,18 @@ export function IssueForm({ issuers, profiles, defaultIssuer }: { issuers: strin
           <Field label="Certificate signing request (PKCS#10, PEM)" name="csr" error={fe.csr} hint="Paste it, or choose a PEM or DER file. The CSR's signature is verified.">
             <Textarea name="csr" defaultValue={v.csr} rows={8} placeholder="-----BEGIN CERTIFICATE REQUEST-----" invalid={!!fe.csr} />
           </Field>
-          <input type="file" name="csrFile" aria-label="CSR file" accept=".csr,.pem,.der,.req" className="text-sm" />
+          <FileInput name="csrFile" label="CSR file" accept=".csr,.pem,.der,.req" />
         </div>
       ) : (
         <div className="space-y-4">
           {fe.subject && <p role="alert" className="text-sm text-red-700">{fe.subject}</p>}
           <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-            <Field label="Common name (CN)" name="cn"><Input name="cn" defaultValue={v.cn} placeholder="gateway-12.example" /></Field>
-            <Field label="Organization (O)" name="o"><Input name="o" defaultValue={v.o} /></Field>
-            <Field label="Organizational unit (OU)" name="ou"><Input name="ou" defaultValue={v.ou} /></Field>
-            <Field label="Country (C)" name="c"><Input name="c" defaultValue={v.c} maxLength={2} /></Field>
+            <Field label="Common name (CN)" name="cn" error={fe["subject.CN"]}><Input name="cn" defaultValue={v.cn} placeholder="gateway-12.example" invalid={!!fe["subject.CN"]} /></Field>
+            <Field label="Organization (O)" name="o" error={fe["subject.O"]}><Input name="o" defaultValue={v.o} invalid={!!fe["subject.O"]} /></Field>
+            <Field label="Organizational unit (OU)" name="ou" error={fe["subject.OU"]}><Input name="ou" defaultValue={v.ou} invalid={!!fe["subject.OU"]} /></Field>
+            <Field label="Country (C)" name="c" error={fe["subject.C"]}><Input name="c" defaultValue={v.c} invalid={!!fe["subject.C"]} /></Field>
             <Field label="Key type" name="keyType" error={fe.keyType}>
-              <KeyTypeSelect defaultValue={v.keyType} />
+              <KeyTypeSelect defaultValue={v.keyType} invalid={!!fe.keyType} />
             </Field>
           </div>
           <p className="text-xs text-slate-500">The key is generated and sealed on the server; download it afterwards as PKCS#12 (with a password you choose) or PEM.</p>

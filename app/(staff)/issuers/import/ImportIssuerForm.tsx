@@ -2,6 +2,7 @@
 import { Field, Input, Textarea } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
+import { FileInput } from "@/components/ui/FileInput";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { importIssuerAction } from "../actions";
 
@@ -14,11 +15,11 @@ export function ImportIssuerForm() {
       <Field label="CA certificate (PEM)" name="certificate" error={fe.certificate} hint="Or choose a PEM/DER file below.">
         <Textarea name="certificate" defaultValue={v.certificate} rows={6} placeholder="-----BEGIN CERTIFICATE-----" invalid={!!fe.certificate} />
       </Field>
-      <input type="file" name="certificateFile" aria-label="CA certificate file" className="text-sm" />
+      <FileInput name="certificateFile" label="CA certificate file" accept=".pem,.crt,.cer,.der" />
       <Field label="Private key (PEM: PKCS#8, SEC 1 or PKCS#1, unencrypted)" name="privateKey" error={fe.privateKey}>
         <Textarea name="privateKey" rows={6} placeholder="-----BEGIN PRIVATE KEY-----" invalid={!!fe.privateKey} />
       </Field>
-      <input type="file" name="privateKeyFile" aria-label="Private key file" className="text-sm" />
+      <FileInput name="privateKeyFile" label="Private key file" accept=".pem,.key,.der" />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <Field label="Certificate validity (days)" name="certValidityDays" error={fe.certValidityDays}><Input name="certValidityDays" type="number" defaultValue={v.certValidityDays ?? 396} /></Field>
         <Field

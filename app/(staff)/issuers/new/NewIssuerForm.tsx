@@ -23,10 +23,10 @@ export function NewIssuerForm() {
         <legend className="px-1 text-sm font-medium text-slate-700">Subject</legend>
         {fe.subject && <p role="alert" className="mb-3 text-sm text-red-700">{fe.subject}</p>}
         <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-          <Field label="Common name (CN)" name="cn" hint="Defaults to the issuer name."><Input name="cn" defaultValue={v.cn} placeholder="Fleet Root CA" /></Field>
-          <Field label="Organization (O)" name="o"><Input name="o" defaultValue={v.o} /></Field>
-          <Field label="Organizational unit (OU)" name="ou"><Input name="ou" defaultValue={v.ou} /></Field>
-          <Field label="Country (C)" name="c" hint="Two letters, e.g. DE."><Input name="c" defaultValue={v.c} maxLength={2} /></Field>
+          <Field label="Common name (CN)" name="cn" hint="Defaults to the issuer name." error={fe["subject.CN"]}><Input name="cn" defaultValue={v.cn} placeholder="Fleet Root CA" invalid={!!fe["subject.CN"]} /></Field>
+          <Field label="Organization (O)" name="o" error={fe["subject.O"]}><Input name="o" defaultValue={v.o} invalid={!!fe["subject.O"]} /></Field>
+          <Field label="Organizational unit (OU)" name="ou" error={fe["subject.OU"]}><Input name="ou" defaultValue={v.ou} invalid={!!fe["subject.OU"]} /></Field>
+          <Field label="Country (C)" name="c" hint="Two letters, e.g. DE." error={fe["subject.C"]}><Input name="c" defaultValue={v.c} invalid={!!fe["subject.C"]} /></Field>
         </div>
       </fieldset>
       <div className="grid grid-cols-1 gap-4 md:grid-cols-3">

@@ -4,6 +4,7 @@ import { Badge, Card } from "@/components/ui/Card";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/Table";
 import { RunStateBadge } from "./runs/RunStateBadge";
 import { BindGroupForm, StartRunForm } from "./RotationForms";
+import { count } from "@/lib/plural";
 
 const utc = (s: string | null) => (s ? s.replace("T", " ").slice(0, 19) : "—");
 /** "user:ann@example.com" → "ann@example.com"; the engine's own changes read "system:rotation". */
@@ -46,7 +47,7 @@ export function RotationSection({ id, name, valid, data, canWrite }: { id: strin
                     ) : (
                       <Badge tone="amber">not bound</Badge>
                     )}
-                    <span className="text-slate-500">· {g.provisioned} of {g.nodes} nodes provisioned</span>
+                    <span className="text-slate-500">· {g.provisioned} of {count(g.nodes, "node")} provisioned</span>
                     {g.activeRunId && <Link className="text-indigo-700 hover:underline" href={`/topologies/${id}/runs/${g.activeRunId}`}>unfinished run →</Link>}
                   </div>
                   {canWrite && valid && !g.activeRunId && <BindGroupForm topology={name} group={g.group} issuers={data.issuers} current={g.issuer?.name ?? null} />}

@@ -6,6 +6,7 @@ import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { documentSizeError, utf8Length } from "@/lib/topologies/document";
 import { importTopologyAction } from "../actions";
+import { FileInput } from "@/components/ui/FileInput";
 
 export function ImportTopologyForm() {
   const { state, formAction: action, fe, v } = useFormAction(importTopologyAction);
@@ -26,7 +27,7 @@ export function ImportTopologyForm() {
       <Field label="Topology JSON" name="document" error={tooLarge ?? fe.document} hint="Or choose a file below; a file wins over pasted text.">
         <Textarea name="document" defaultValue={v.document} rows={12} placeholder='{"nodes": [{"id": "30", "direct": true}, {"id": "40"}], "links": [{"client": "40", "server": "30"}]}' invalid={!!(tooLarge ?? fe.document)} />
       </Field>
-      <input type="file" name="documentFile" accept="application/json,.json" aria-label="Topology file" className="text-sm" />
+      <FileInput name="documentFile" label="Topology file" accept="application/json,.json" />
       <label className="flex items-start gap-2 text-sm">
         <input type="checkbox" name="allowDraft" defaultChecked={v.allowDraft === "on"} className="mt-0.5 h-4 w-4 accent-indigo-600" />
         <span>

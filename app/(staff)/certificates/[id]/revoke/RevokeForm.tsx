@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
-import { startTransition, useActionState, useState } from "react";
+import { startTransition, useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { keyDistrusted, RAISE_FIRST_REASONS, REVOCATION_REASON_LABELS, REVOKING_REASONS, type RevocationReason } from "@/lib/pki/reasons";
 import { DEADLINE_DAYS } from "@/lib/revocation/deadline";
 import { planRenewals, reasonStopsTarget } from "@/lib/revocation/plan";
-import { Alert, Card } from "@/components/ui/Card";
+import { Alert, Card, PageHeader } from "@/components/ui/Card";
 import { Field, Input, Select } from "@/components/ui/Field";
 import { Button, ButtonLink } from "@/components/ui/Button";
 import { AffectedTable, type AffectedRow } from "@/components/revocation/AffectedTable";
@@ -27,8 +27,14 @@ const raiseFirstAdvised = (reason: string) => RAISE_FIRST_REASONS.includes(reaso
 
 const PLACED = ["reason", "exclude", "order", "deadline"];
 
-export function RevokeForm({ preview }: { preview: PreviewData }) {
+export function RevokeForm({ preview, subtitle, back }: { preview: PreviewData; subtitle: ReactNode; back: ReactNode }) {
   const [state, action, pending] = useActionState<FormState<StartedResult>, FormData>(revokeAction, { status: "idle" });
+  // Revocation cannot be undone: the first submit asks once more, the second one revokes.
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
   // Controlled: the explanations and the summary follow every choice as it is made.
   const [reason, setReason] = useState("");
   const [order, setOrder] = useState<Order>("renew-first");
@@ -36,7 +42,14 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
   const [orderPicked, setOrderPicked] = useState(false);
   const [excluded, setExcluded] = useState<Set<string>>(new Set());
   const [deadline, setDeadline] = useState("");
-  if (state.status === "ok" && state.data) return <Started preview={preview} result={state.data} reason={reason} />;
+  if (state.status === "ok" && state.data) {
+    return (
+      <>
+        <PageHeader title={<>Serial <span className="font-mono">{state.data.serial}</span> revoked</>} subtitle={subtitle} actions={back} />
+        <Started preview={preview} result={state.data} reason={reason} />
+      </>
+    );
+  }
 
   const fe = state.status === "error" ? state.fieldErrors : {};
   // Errors about a field show beside it; the banner is for the rest (e.g. revoked meanwhile).
@@ -46,13 +59,23 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
   const stopped = new Set(plan.stopped.map((r) => r.serial));
   const toggle = (s: string) => setExcluded((prev) => { const n = new Set(prev); if (n.has(s)) n.delete(s); else n.add(s); return n; });
 
+  // Any change after "Revoke…" takes the operator back to the first step.
+  const edit = () => setConfirming(false);
   return (
-    // Submitted by hand, not through <form action>: React resets a form after its action,
-    // which would untick the exclusions in the DOM while the state (and the summary) kept them.
+    <>
+    <PageHeader title={<>Revoke serial <span className="font-mono">{preview.serial}</span></>} subtitle={subtitle} actions={back} />
+    {/* Submitted by hand, not through <form action>: React resets a form after its action,
+        which would untick the exclusions in the DOM while the state (and the summary) kept them. */}
     <form
       className="space-y-6"
+      onChange={edit}
       onSubmit={(e) => {
         e.preventDefault();
+        // Without a reason the server only answers with the field error: nothing to confirm yet.
+        if (!confirming && reason) {
+          setConfirming(true);
+          return;
+        }
         const data = new FormData(e.currentTarget);
         startTransition(() => action(data));
       }}
@@ -109,11 +132,25 @@ export function RevokeForm({ preview }: { preview: PreviewData }) {
       </Card>
 
       <Summary preview={preview} order={order} awaited={plan.awaited.length} tokens={plan.tokens} stopped={plan.stopped.length} />
-      <div className="flex items-center gap-3">
-        <Button type="submit" variant="danger" disabled={pending}>{pending ? "Revoking…" : `Revoke serial ${preview.serial}`}</Button>
-        <Link href={`/certificates/${preview.certificateId}`} className="text-sm font-medium text-slate-600 hover:underline">Cancel</Link>
-      </div>
+      {confirming ? (
+        <div ref={confirmRef} tabIndex={-1} role="alertdialog" aria-labelledby="confirm-revoke-title" aria-describedby="confirm-revoke-text" className="rounded-lg border-2 border-red-300 bg-red-50 p-5 outline-none">
+          <p id="confirm-revoke-title" className="text-base font-semibold text-red-900">Revoke serial <span className="font-mono">{preview.serial}</span> of {preview.issuer}? This cannot be undone.</p>
+          <p id="confirm-revoke-text" className="mt-1 text-sm text-red-900">
+            It goes on the CRL at once and stays revoked; the revocation number of {preview.issuer} {order === "raise-first" || plan.awaited.length === 0 ? <>moves to <span className="font-mono">{preview.newRn}</span> now</> : <>moves to <span className="font-mono">{preview.newRn}</span> after {plan.awaited.length} renewal{plan.awaited.length === 1 ? "" : "s"}</>}.
+          </p>
+          <div className="mt-4 flex items-center gap-3">
+            <Button type="submit" variant="danger" disabled={pending}>{pending ? "Revoking…" : `Yes, revoke serial ${preview.serial}`}</Button>
+            <Button type="button" variant="secondary" onClick={edit} disabled={pending}>Go back</Button>
+          </div>
+        </div>
+      ) : (
+        <div className="flex items-center gap-3">
+          <Button type="submit" variant="danger">{`Revoke serial ${preview.serial}…`}</Button>
+          <Link href={`/certificates/${preview.certificateId}`} className="text-sm font-medium text-slate-600 hover:underline">Cancel</Link>
+        </div>
+      )}
     </form>
+    </>
   );
 }
 
@@ -141,6 +178,10 @@ function Summary({ preview, order, awaited, tokens, stopped }: { preview: Previe
 }
 
 function Started({ preview, result, reason }: { preview: PreviewData; result: StartedResult; reason: string }) {
+  // The tab says it is done too, not "Revoke certificate".
+  useEffect(() => {
+    document.title = `Serial ${result.serial} revoked · Rootline`;
+  }, [result.serial]);
   const subjects = new Map(preview.affected.map((a) => [a.serial, a.subject]));
   return (
     <div className="space-y-6">

@@ -35,22 +35,18 @@ export default async function RevokePage({ params }: { params: Promise<{ id: str
     if (!(e instanceof InputError)) throw e;
     refusal = e.message;
   }
+  const subtitle = <>{c.subject || "(no subject)"} · issuer <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link></>;
+  const back = <Link className="text-sm font-medium text-indigo-700 hover:underline" href={`/certificates/${c.id}`}>← Back to the certificate</Link>;
+  // The form draws the header itself: once the revocation is done, its title says so.
+  if (preview && !refusal) return <RevokeForm preview={preview} subtitle={subtitle} back={back} />;
   return (
     <>
-      <PageHeader
-        title={<>Revoke serial <span className="font-mono">{c.serial.toString()}</span></>}
-        subtitle={<>{c.subject || "(no subject)"} · issuer <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link></>}
-        actions={<Link className="text-sm font-medium text-indigo-700 hover:underline" href={`/certificates/${c.id}`}>← Back to the certificate</Link>}
-      />
-      {refusal || !preview ? (
-        <Alert>
-          <p className="font-semibold">This certificate cannot be revoked.</p>
-          <p className="mt-1">{refusal}</p>
-          <p className="mt-2"><Link className="font-medium underline" href={dashboardUrl(c.issuer.name)}>See the revocation state of {c.issuer.name}</Link></p>
-        </Alert>
-      ) : (
-        <RevokeForm preview={preview} />
-      )}
+      <PageHeader title={<>Revoke serial <span className="font-mono">{c.serial.toString()}</span></>} subtitle={subtitle} actions={back} />
+      <Alert>
+        <p className="font-semibold">This certificate cannot be revoked.</p>
+        <p className="mt-1">{refusal}</p>
+        <p className="mt-2"><Link className="font-medium underline" href={dashboardUrl(c.issuer.name)}>See the revocation state of {c.issuer.name}</Link></p>
+      </Alert>
     </>
   );
 }
