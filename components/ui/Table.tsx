@@ -1,7 +1,7 @@
-export function Table({ children }: { children: React.ReactNode }) {
+export function Table({ children, className = "min-w-full" }: { children: React.ReactNode; className?: string }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-      <table className="min-w-full divide-y divide-slate-200 text-sm">{children}</table>
+      <table className={`${className} divide-y divide-slate-200 text-sm`}>{children}</table>
     </div>
   );
 }
