@@ -11,10 +11,11 @@ export type Permission =
   | "topologies:write"
   | "audit:read"
   | "users:manage"
-  | "tokens:manage";
+  | "tokens:manage"
+  | "profiles:manage"; // add certificate profiles (lib/profiles)
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  administrator: ["read", "certificates:write", "issuers:write", "topologies:write", "audit:read", "users:manage", "tokens:manage"],
+  administrator: ["read", "certificates:write", "issuers:write", "topologies:write", "audit:read", "users:manage", "tokens:manage", "profiles:manage"],
   operator: ["read", "certificates:write", "issuers:write", "topologies:write"],
   auditor: ["read", "audit:read"],
 };

@@ -7,7 +7,7 @@ import { InputError } from "../errors";
 import { sha256Hex } from "../pki/fingerprint";
 import { formatSans } from "../pki/san";
 import { sealCertificateKey } from "../secrets/keys";
-import { validityWindow } from "../issuers/validity";
+import { certificateValidity } from "./validity";
 import { signerFor } from "./signers";
 import { advanceSerial, issuerByName, type RenewalMethod } from "../store/state";
 import type { SignRequest } from "./request";
@@ -42,7 +42,7 @@ const CERT_COLUMNS = {
   revokedAt: true, revocationReason: true, replacesId: true, createdAt: true,
 } as const;
 
-export type IssuedCertificate = Prisma.CertificateGetPayload<{ select: typeof CERT_COLUMNS }> & { issuerName: string; hasKey: boolean };
+export type IssuedCertificate = Prisma.CertificateGetPayload<{ select: typeof CERT_COLUMNS }> & { issuerName: string; hasKey: boolean; cappedAtCaExpiry: boolean };
 
 /**
  * Signs and stores a batch of requests for one issuer inside `tx`: one issuer read, one
@@ -55,7 +55,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   // this process or another, queue, so serials stay monotonic and unique.
   let issuer;
   try {
-    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true, generation: true, generationRevokedAt: true });
+    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true, generation: true, generationRevokedAt: true, publicUrl: true });
   } catch (error) {
     return items.map(() => ({ ok: false, error })); // every request of the batch names the unknown issuer
   }
@@ -63,6 +63,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   const outcomes: (Outcome | undefined)[] = new Array(items.length);
   const rows: Prisma.CertificateCreateManyInput[] = [];
   const signedIndex: number[] = [];
+  const capped = new Set<number>();
   let serial = issuer.nextSerial;
   items.forEach((item, i) => {
     const now = item.opts.now ?? new Date();
@@ -75,23 +76,24 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
       outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" (generation ${issuer.generation} of its lineage) was revoked on ${issuer.generationRevokedAt.toISOString().slice(0, 10)} and issues no more certificates; use the lineage's next generation`) };
       return;
     }
-    const win = validityWindow(now, issuer.certValidityDays);
-    // A certificate never outlives its CA.
-    const notAfter = win.notAfter > issuer.notAfter ? issuer.notAfter : win.notAfter;
     const { req } = item;
     let der: Uint8Array;
+    let win;
     try {
-      der = signer.issue({ subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} }, subjectPublicKeySpki: req.spki, serial, notBefore: win.notBefore, notAfter, profile: req.profile, sans: req.sans });
+      // Bounded by the issuer's and the profile's maximum; never past the CA's notAfter (capped and said, or refused).
+      win = certificateValidity(now, issuer, req.profile, req.validityDays);
+      der = signer.issue({ subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} }, subjectPublicKeySpki: req.spki, serial, notBefore: win.notBefore, notAfter: win.notAfter, profile: req.profile, sans: req.sans });
     } catch (error) {
       outcomes[i] = { ok: false, error };
       return;
     }
     rows.push({
       issuerId: issuer.id, serial, subject: req.subject, commonName: req.commonName, sans: formatSans(req.sans), profile: req.profile.name, keyType: req.keyType,
-      notBefore: win.notBefore, notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: req.spkiSha256,
+      notBefore: win.notBefore, notAfter: win.notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: req.spkiSha256,
       sealedKey: req.generatedKey ? sealCertificateKey(req.generatedKey, { issuerId: issuer.id, serial }) : null, replacesId: item.opts.replacesId ?? null,
     });
     signedIndex.push(i);
+    if (win.cappedAtCaExpiry) capped.add(i);
     serial++;
   });
   if (rows.length === 0) return outcomes as Outcome[];
@@ -100,19 +102,19 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   const bySerial = new Map(created.map((c) => [c.serial, c]));
   const issued = signedIndex.map((i, k) => {
     const row = bySerial.get(BigInt(rows[k].serial))!;
-    const value: IssuedCertificate = { ...row, issuerName, hasKey: !!items[i].req.generatedKey };
+    const value: IssuedCertificate = { ...row, issuerName, hasKey: !!items[i].req.generatedKey, cappedAtCaExpiry: capped.has(i) };
     outcomes[i] = { ok: true, value };
-    return { item: items[i], row };
+    return { item: items[i], row, cappedAtCaExpiry: value.cappedAtCaExpiry };
   });
   await appendAuditMany(
     tx,
-    issued.map(({ item, row }) => ({
+    issued.map(({ item, row, cappedAtCaExpiry }) => ({
       actor: item.actor,
       input: {
         action: item.opts.replacesId ? "certificate.renew" : "certificate.issue",
         targetType: "certificate",
         targetId: row.id,
-        after: { issuer: issuerName, serial: row.serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!item.req.generatedKey, replaces: item.opts.replacesId, via: item.opts.via },
+        after: { issuer: issuerName, serial: row.serial, subject: row.subject, sans: row.sans, profile: row.profile, notAfter: row.notAfter, generatedKey: !!item.req.generatedKey, replaces: item.opts.replacesId, via: item.opts.via, validityDays: item.req.validityDays, cappedAtCaExpiry: cappedAtCaExpiry || undefined },
       },
     })),
   );

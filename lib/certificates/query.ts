@@ -58,30 +58,34 @@ export async function listCertificates(input: CertificateFilterInput = {}, now =
       orderBy: [{ [f.sort]: f.dir }, { id: f.dir }],
       skip: (f.page - 1) * f.pageSize,
       take: f.pageSize,
-      select: { id: true, serial: true, subject: true, commonName: true, sans: true, profile: true, keyType: true, notBefore: true, notAfter: true, status: true, revokedAt: true, issuer: { select: { name: true } } },
+      select: { id: true, serial: true, subject: true, commonName: true, sans: true, profile: true, keyType: true, notBefore: true, notAfter: true, status: true, revokedAt: true, revocationReason: true, issuer: { select: { name: true } } },
     }),
     db().certificate.count({ where: w }),
   ]);
-  const awaiting = await awaitingRenewal(rows.map((r) => r.id));
-  return { rows: rows.map(({ issuer, ...r }) => ({ ...r, issuerName: issuer.name, awaitingRenewal: awaiting.has(r.id) })), total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), filter: f };
+  const facts = await renewalFacts(rows.map((r) => r.id));
+  return { rows: rows.map(({ issuer, ...r }) => ({ ...r, issuerName: issuer.name, ...facts(r.id) })), total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), filter: f };
 }
 
 /**
- * Which of these certificates a pending prefix revocation asks to renew: still valid,
- * but their holders have work to do, and a list that says only "valid" hides that.
+ * Which of these certificates a pending prefix revocation asks to renew (their holders
+ * have work to do, and a list that says only "valid" hides that), and which were replaced:
+ * with the stored status, what lib/certificates/statusWord.ts decides the word from.
  */
-async function awaitingRenewal(ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+async function renewalFacts(ids: string[]): Promise<(id: string) => { awaitingRenewal: boolean; replaced: boolean }> {
+  if (ids.length === 0) return () => ({ awaitingRenewal: false, replaced: false });
   const pending = await db().renewalRequest.findMany({ where: { certificateId: { in: ids }, status: "pending", revocation: { status: "pending" } }, select: { certificateId: true } });
-  return new Set(pending.map((p) => p.certificateId));
+  const replacements = await db().certificate.findMany({ where: { replacesId: { in: ids } }, select: { replacesId: true } });
+  const awaiting = new Set(pending.map((p) => p.certificateId));
+  const replaced = new Set(replacements.map((r) => r.replacesId));
+  return (id) => ({ awaitingRenewal: awaiting.has(id), replaced: replaced.has(id) });
 }
 
 export async function getCertificate(id: string) {
-  const row = await db().certificate.findUnique({ where: { id }, include: { issuer: { select: { name: true, certificateDer: true, revocationNumber: true } } } });
+  const row = await db().certificate.findUnique({ where: { id }, include: { issuer: { select: { name: true, certificateDer: true, revocationNumber: true, notAfter: true } } } });
   if (!row) throw new NotFoundError("id", "no such certificate");
   // The sealed key is read only to say whether one exists; it is not returned.
   const { sealedKey, ...rest } = row;
-  return { ...rest, hasKey: sealedKey !== null };
+  return { ...rest, hasKey: sealedKey !== null, ...(await renewalFacts([row.id]))(row.id) };
 }
 
 export async function getCertificateBySerial(issuerName: string, serial: bigint) {

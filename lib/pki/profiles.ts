@@ -40,7 +40,8 @@ export const EXT_KEY_USAGE_OIDS = {
 export type ExtKeyUsageName = keyof typeof EXT_KEY_USAGE_OIDS;
 
 export interface Profile {
-  name: ProfileName;
+  /** A ProfileName for the built-in ones; a custom profile's own name (lib/profiles). */
+  name: string;
   description: string;
   isCa: boolean;
   /** Key usage by key family: RSA key transport needs keyEncipherment, ECDHE does not. */
@@ -56,6 +57,10 @@ export interface Profile {
    * made only when an issuer is created.
    */
   internal?: boolean;
+  /** Longest validity in days; none: the issuer's certificate validity is the only bound. */
+  maxValidityDays?: number;
+  /** Added by an administrator (stored in the database, lib/profiles); never a CA profile. */
+  custom?: boolean;
 }
 
 const SERVER_KU = { ec: ["digitalSignature"], rsa: ["digitalSignature", "keyEncipherment"] } as const;
@@ -124,6 +129,10 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
 
 /** Profiles a request may name; the internal ones are Rootline's own. */
 export const REQUESTABLE_PROFILE_NAMES: readonly ProfileName[] = PROFILE_NAMES.filter((n) => !PROFILES[n].internal);
+
+export function isBuiltInProfileName(s: unknown): s is ProfileName {
+  return typeof s === "string" && (PROFILE_NAMES as readonly string[]).includes(s);
+}
 
 export function parseProfile(s: unknown, field = "profile", o: { internal?: boolean } = {}): Profile {
   if (typeof s === "string" && (PROFILE_NAMES as readonly string[]).includes(s)) {

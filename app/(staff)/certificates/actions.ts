@@ -19,8 +19,9 @@ export async function issueAction(_prev: FormState, form: FormData): Promise<For
             keyType: str(form, "keyType"),
             profile,
             sans: sans(form),
+            validityDays: str(form, "validityDays"),
           })
-        : await requestFromCsr({ csr: await textOrFile(form, "csr", "csrFile", "csr"), profile, sans: sans(form) });
+        : await requestFromCsr({ csr: await textOrFile(form, "csr", "csrFile", "csr"), profile, sans: sans(form), validityDays: str(form, "validityDays") });
     const cert = await issueCertificate(actorOf(me), str(form, "issuer"), req);
     return `/certificates/${cert.id}?issued=1`;
   });

@@ -103,7 +103,7 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
               <Td>{c.issuerName}</Td>
               <Td>{c.profile}</Td>
               <Td>{c.notAfter.toISOString().slice(0, 10)}</Td>
-              <Td><CertificateStatus status={c.status} notAfter={c.notAfter} awaitingRenewal={c.awaitingRenewal} /></Td>
+              <Td><CertificateStatus status={c.status} notAfter={c.notAfter} revocationReason={c.revocationReason} awaitingRenewal={c.awaitingRenewal} replaced={c.replaced} /></Td>
             </tr>
           ))}
         </tbody>

@@ -28,16 +28,19 @@ export default async function CertificatePage({ params, searchParams }: { params
   const d = decodeCertificate(c.der);
   const dl = `/certificates/${c.id}/download`;
   const belowRn = c.serial < c.issuer.revocationNumber;
+  // Only a capped certificate ends exactly with its CA (lib/certificates/validity.ts; validities are whole days from issuance).
+  const capped = c.notAfter.getTime() === c.issuer.notAfter.getTime();
   // Revoked or below the RN: nothing left to revoke (the revoke page would explain why).
   const revocable = can(me.role, "certificates:write") && c.status !== "revoked" && !belowRn;
   return (
     <>
       <PageHeader
         title={c.commonName || c.subject || `Serial ${c.serial}`}
-        subtitle={<>Serial <span className="font-mono">{c.serial.toString()}</span> of <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link> · <span title={`profile "${c.profile}"`}>{profileText(c.profile)}</span> · <CertificateStatus status={c.status} notAfter={c.notAfter} /></>}
+        subtitle={<>Serial <span className="font-mono">{c.serial.toString()}</span> of <Link className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(c.issuer.name)}`}>{c.issuer.name}</Link> · <span title={`profile "${c.profile}"`}>{profileText(c.profile)}</span> · <CertificateStatus status={c.status} notAfter={c.notAfter} revocationReason={c.revocationReason} awaitingRenewal={c.awaitingRenewal} replaced={c.replaced} /></>}
         actions={revocable && <ButtonLink variant="secondary" href={`/certificates/${c.id}/revoke`}>Revoke…</ButtonLink>}
       />
       {issued && <div className="mb-4"><Alert kind="success">Certificate issued{c.hasKey ? ". Download the key and certificate below." : "."}</Alert></div>}
+      {capped && <div className="mb-4"><Alert kind="info">Valid until {c.notAfter.toISOString().slice(0, 10)}: capped at the CA&apos;s expiry (the issuer&apos;s certificate validity would have outlived the CA).</Alert></div>}
       {belowRn && <div className="mb-4"><Alert kind="warning">Its serial is below the issuer&apos;s revocation number ({c.issuer.revocationNumber.toString()}): devices reject it.</Alert></div>}
       {c.revocationReason && <div className="mb-4"><Alert>Revoked {c.revokedAt?.toISOString().slice(0, 10)} — reason: {REVOCATION_REASON_LABELS[c.revocationReason as RevocationReason] ?? c.revocationReason}</Alert></div>}
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">

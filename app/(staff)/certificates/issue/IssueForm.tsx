@@ -62,6 +62,11 @@ export function IssueForm({ issuers, profiles, defaultIssuer }: { issuers: strin
       <Field label="Subject alternative names" name="sans" error={fe.san} hint="Comma or space separated: DNS:host.example, IP:10.0.0.7. Empty: the CSR's requested names, else the CN.">
         <Input name="sans" defaultValue={v.sans} placeholder="DNS:printer-7.example, IP:10.1.2.3" invalid={!!fe.san} />
       </Field>
+      <div className="max-w-xs">
+        <Field label="Validity (days, optional)" name="validityDays" error={fe.validityDays} hint="Empty: the issuer's certificate validity (or the profile's maximum, if lower). Never past the CA's expiry.">
+          <Input name="validityDays" type="number" min={1} defaultValue={v.validityDays} placeholder="issuer default" invalid={!!fe.validityDays} />
+        </Field>
+      </div>
       <SubmitButton pendingText="Issuing…">Issue certificate</SubmitButton>
     </form>
   );

@@ -10,6 +10,7 @@ import { Button, ButtonLink } from "@/components/ui/Button";
 import { AffectedTable, type AffectedRow } from "@/components/revocation/AffectedTable";
 import { OrderChoice, type Order } from "@/components/revocation/OrderChoice";
 import { TokenList } from "@/components/revocation/TokenList";
+import { PendingMentionList, type PendingMentionData } from "@/components/revocation/PendingMention";
 import type { FormState } from "@/components/ui/formState";
 import { revokeAction, type StartedResult } from "./actions";
 
@@ -21,6 +22,8 @@ export interface PreviewData {
   currentRn: string;
   newRn: string;
   affected: AffectedRow[];
+  /** The issuer's revocations already pending: this one joins them. */
+  pending: PendingMentionData[];
 }
 
 const raiseFirstAdvised = (reason: string) => RAISE_FIRST_REASONS.includes(reason as RevocationReason);
@@ -82,6 +85,7 @@ export function RevokeForm({ preview, subtitle, back }: { preview: PreviewData; 
     >
       <input type="hidden" name="certificate" value={preview.certificateId} />
       {general && <Alert>{general}</Alert>}
+      <PendingMentionList pending={preview.pending} serial={preview.serial} issuer={preview.issuer} />
       <Card title="1 · Reason">
         <div className="max-w-md">
           <Field label="Reason (RFC 5280)" name="reason" error={reason ? undefined : fe.reason} hint="Recorded in the audit log and on the CRL entry.">
@@ -137,6 +141,7 @@ export function RevokeForm({ preview, subtitle, back }: { preview: PreviewData; 
           <p id="confirm-revoke-title" className="text-base font-semibold text-red-900">Revoke serial <span className="font-mono">{preview.serial}</span> of {preview.issuer}? This cannot be undone.</p>
           <p id="confirm-revoke-text" className="mt-1 text-sm text-red-900">
             It goes on the CRL at once and stays revoked; the revocation number of {preview.issuer} {order === "raise-first" || plan.awaited.length === 0 ? <>moves to <span className="font-mono">{preview.newRn}</span> now</> : <>moves to <span className="font-mono">{preview.newRn}</span> after {plan.awaited.length} renewal{plan.awaited.length === 1 ? "" : "s"}</>}.
+            {preview.pending.length > 0 && <> It joins the revocation{preview.pending.length === 1 ? "" : "s"} of serial{preview.pending.length === 1 ? "" : "s"} <span className="font-mono" data-testid="confirm-pending">{preview.pending.map((p) => p.serial).join(", ")}</span> already pending.</>}
           </p>
           <div className="mt-4 flex items-center gap-3">
             <Button type="submit" variant="danger" disabled={pending}>{pending ? "Revoking…" : `Yes, revoke serial ${preview.serial}`}</Button>
@@ -200,6 +205,7 @@ function Started({ preview, result, reason }: { preview: PreviewData; result: St
         </div>
         <TokenList issuer={result.issuer} tokens={result.tokens.map((t) => ({ ...t, subject: subjects.get(t.serial) ?? "" }))} />
       </Card>
+      <PendingMentionList pending={result.alsoPending} serial={result.serial} issuer={result.issuer} done />
       <ButtonLink href={result.next}>I have saved the tokens — go to Revocation</ButtonLink>
     </div>
   );

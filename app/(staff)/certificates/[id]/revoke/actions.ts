@@ -4,6 +4,8 @@ import { getCertificate } from "@/lib/certificates";
 import { serialFromDecimal } from "@/lib/pki/fingerprint";
 import { parseDeadline } from "@/lib/revocation/deadline";
 import { startRevocation } from "@/lib/revocation/prefix";
+import { pendingMentions } from "@/lib/revocation/history";
+import { mentionData, type PendingMentionData } from "@/components/revocation/PendingMention";
 import { actorOf, requireUser } from "@/app/_lib/session";
 import { fieldError, formError, str, type FormState } from "@/app/_lib/actions";
 import { dashboardUrl } from "../../../revocation/urls";
@@ -17,6 +19,8 @@ export interface StartedResult {
   /** Where "Done" leads: the dashboard with the notice for this revocation. */
   next: string;
   tokens: { serial: string; token: string }[];
+  /** The issuer's other revocations still pending: the result mentions them. */
+  alsoPending: PendingMentionData[];
 }
 
 /**
@@ -43,9 +47,10 @@ export async function revokeAction(_prev: FormState<StartedResult>, form: FormDa
     });
     const notice = r.completed ? "started-completed" : r.order === "raise-first" ? "started-raised" : "started";
     // For renew-first the RN has not moved yet; the notice then names the RN to come (S+1).
-    next = dashboardUrl(r.issuer, { notice, serial: r.serial, rn: notice === "started" ? undefined : r.revocationNumber });
+    const alsoPending = await pendingMentions(r.issuer, r.id);
+    next = dashboardUrl(r.issuer, { notice, serial: r.serial, rn: notice === "started" ? undefined : r.revocationNumber, alsoPending: alsoPending.length });
     if (r.tokens.length > 0) {
-      return { status: "ok", data: { issuer: r.issuer, serial: r.serial.toString(), revocationNumber: r.revocationNumber.toString(), awaiting: r.awaiting.map(String), next, tokens: r.tokens.map((t) => ({ serial: t.serial.toString(), token: t.token })) } };
+      return { status: "ok", data: { issuer: r.issuer, serial: r.serial.toString(), revocationNumber: r.revocationNumber.toString(), awaiting: r.awaiting.map(String), next, tokens: r.tokens.map((t) => ({ serial: t.serial.toString(), token: t.token })), alsoPending: alsoPending.map(mentionData) } };
     }
   } catch (err) {
     return formError(err, form);

@@ -3,6 +3,8 @@ import { notFound } from "next/navigation";
 import { getCertificate } from "@/lib/certificates";
 import { InputError, NotFoundError } from "@/lib/errors";
 import { previewRevocation, type RevocationPreview } from "@/lib/revocation/prefix";
+import { pendingMentions, type PendingMention } from "@/lib/revocation/history";
+import { mentionData } from "@/components/revocation/PendingMention";
 import { Alert, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
 import { dashboardUrl } from "../../../revocation/urls";
@@ -10,7 +12,7 @@ import { RevokeForm, type PreviewData } from "./RevokeForm";
 
 export const metadata = { title: "Revoke certificate" };
 
-function serialize(certificateId: string, p: RevocationPreview): PreviewData {
+function serialize(certificateId: string, p: RevocationPreview, pending: PendingMention[]): PreviewData {
   return {
     certificateId,
     issuer: p.issuer,
@@ -19,6 +21,7 @@ function serialize(certificateId: string, p: RevocationPreview): PreviewData {
     currentRn: p.currentRevocationNumber.toString(),
     newRn: p.newRevocationNumber.toString(),
     affected: p.affected.map((a) => ({ serial: a.serial.toString(), subject: a.subject, sans: a.sans, notAfter: a.notAfter.toISOString().slice(0, 10), isTarget: a.isTarget, pendingElsewhere: a.pendingElsewhere })),
+    pending: pending.map(mentionData),
   };
 }
 
@@ -30,7 +33,7 @@ export default async function RevokePage({ params }: { params: Promise<{ id: str
   let preview: PreviewData | null = null;
   let refusal: string | null = null;
   try {
-    preview = serialize(c.id, await previewRevocation(c.issuer.name, c.serial));
+    preview = serialize(c.id, await previewRevocation(c.issuer.name, c.serial), await pendingMentions(c.issuer.name));
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     refusal = e.message;
