@@ -1,12 +1,14 @@
 import { Badge } from "@/components/ui/Card";
+import { certificateStatusWord, type StatusFacts, type StatusWord } from "@/lib/certificates/statusWord";
 
-/**
- * Stored status plus what time says: a valid certificate past notAfter shows as expired;
- * one a pending revocation asks to renew says so (it is about to stop being accepted).
- */
-export function CertificateStatus({ status, notAfter, awaitingRenewal = false, now = new Date() }: { status: string; notAfter: Date; awaitingRenewal?: boolean; now?: Date }) {
-  if (status === "valid" && notAfter < now) return <Badge tone="amber">expired</Badge>;
-  if (status === "valid" && awaitingRenewal) return <span title="Valid, but a pending revocation asks its holder to renew"><Badge tone="amber">awaiting renewal</Badge></span>;
-  const tone = status === "valid" ? "green" : status === "revoked" ? "red" : "slate";
-  return <Badge tone={tone}>{status}</Badge>;
+const TONE: Record<StatusWord, "green" | "amber" | "red" | "slate"> = { valid: "green", expired: "amber", "awaiting renewal": "amber", superseded: "slate", revoked: "red" };
+
+/** The status word lib/certificates/statusWord.ts decides, as a badge. */
+export function CertificateStatus({ now = new Date(), ...facts }: StatusFacts & { now?: Date }) {
+  const word = certificateStatusWord(facts, now);
+  const badge = <Badge tone={TONE[word]}>{word}</Badge>;
+  if (word !== "awaiting renewal") return badge;
+  // Raise-first already moved the RN past it: devices reject it until the holder renews.
+  const title = facts.status === "revoked" ? "Rejected by devices: a pending revocation asks its holder to renew" : "Valid, but a pending revocation asks its holder to renew";
+  return <span title={title}>{badge}</span>;
 }

@@ -1,4 +1,4 @@
-import { appendAudit } from "../audit";
+import { actorLabel, appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { hashSecret, newSecret } from "../auth/tokens";
@@ -229,7 +229,7 @@ export async function excludeFromRevocation(actor: Actor, input: { issuer: strin
     const issuer = await loadIssuer(tx, input.issuer);
     const req = await tx.renewalRequest.findFirst({ where: { serial: input.serial, status: "pending", revocation: { issuerId: issuer.id, status: "pending" } } });
     if (!req) throw new NotFoundError("serial", `no renewal is awaited for serial ${input.serial}`);
-    await markExcluded(tx, req.id);
+    await markExcluded(tx, req.id, actorLabel(actor), now);
     await appendAudit(tx, actor, { action: "revocation.exclude", targetType: "revocation", targetId: req.revocationId, after: { serial: input.serial } });
     return { completed: await completeIfDone(tx, actor, issuer.id, now) };
   });

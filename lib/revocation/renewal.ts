@@ -1,4 +1,5 @@
 import type { Actor } from "../auth/actor";
+import { actorLabel } from "../audit";
 import { requirePermission } from "../auth/roles";
 import { hashSecret } from "../auth/tokens";
 import { issueCertificate } from "../certificates/issue";
@@ -64,7 +65,7 @@ async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigin
   const signer = await renewalIssuer(tx, issuer);
   const replacement = await issueCertificate(actor, signer.name, req, { tx, replacesId: old.id, now, via });
   await markSuperseded(tx, old.id);
-  await markRenewed(tx, request.id, replacement.id, via, now);
+  await markRenewed(tx, request.id, replacement.id, via, actorLabel(actor), now);
   const completed = await completeIfDone(tx, actor, issuer.id, now);
   return { replacement, completed };
 }

@@ -19,8 +19,12 @@ export const RENEWAL_STATUSES = ["pending", "renewed", "excluded", "closed"] as 
 /** pending → renewed | excluded (a stopped holder) | closed (its revocation completed without it). */
 export type RenewalStatus = (typeof RENEWAL_STATUSES)[number];
 
-/** How a renewal was authenticated: stored on the RenewalRequest and in its audit event. */
-export const RENEWAL_METHODS = ["token", "proof-of-possession", "operator", "generated-key"] as const;
+/**
+ * How a renewal was authenticated: stored on the RenewalRequest and in its audit event.
+ * acme and est are reserved for those enrolment protocols (not built yet): the history
+ * (lib/revocation/history.ts) already has words for them.
+ */
+export const RENEWAL_METHODS = ["token", "proof-of-possession", "operator", "generated-key", "acme", "est"] as const;
 export type RenewalMethod = (typeof RENEWAL_METHODS)[number];
 
 /** An issuer by its name, or a 404 naming it: the one lookup every workflow starts from. */
@@ -78,9 +82,10 @@ export async function storeCrl(tx: Tx, issuerId: string, crl: { der: Uint8Array;
   });
 }
 
-export async function markRenewed(tx: Tx, requestId: string, replacementId: string, via: RenewalMethod, now: Date): Promise<void> {
+/** `by`: the audit actor label of who renewed (the holder's device label, or the operator). */
+export async function markRenewed(tx: Tx, requestId: string, replacementId: string, via: RenewalMethod, by: string, now: Date): Promise<void> {
   const status: RenewalStatus = "renewed";
-  await tx.renewalRequest.update({ where: { id: requestId }, data: { status, replacementId, renewedAt: now, renewedVia: via, tokenHash: null } });
+  await tx.renewalRequest.update({ where: { id: requestId }, data: { status, replacementId, renewedAt: now, renewedVia: via, settledBy: by, tokenHash: null } });
 }
 
 export interface NewRenewalRequest {
@@ -107,9 +112,9 @@ export async function insertRenewalRequests(tx: Tx, revocationId: string, rows: 
 }
 
 /** A stopped holder: no replacement is awaited, and its token stops working. */
-export async function markExcluded(tx: Tx, requestId: string): Promise<void> {
+export async function markExcluded(tx: Tx, requestId: string, by: string, now: Date): Promise<void> {
   const status: RenewalStatus = "excluded";
-  await tx.renewalRequest.update({ where: { id: requestId }, data: { status, tokenHash: null } });
+  await tx.renewalRequest.update({ where: { id: requestId }, data: { status, tokenHash: null, settledBy: by, excludedAt: now } });
 }
 
 export const REVOCATION_STATUSES = ["pending", "completed"] as const;

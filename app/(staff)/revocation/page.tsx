@@ -6,6 +6,8 @@ import { certificatesBySerial, pendingRevocationAuthors, pendingRevocationCounts
 import { revocationHistory, revocationStatus } from "@/lib/revocation/status";
 import { progressOf } from "@/lib/revocation/progress";
 import { renewalMethods } from "@/lib/revocation/renewal";
+import { completedRevocations } from "@/lib/revocation/history";
+import { RevocationHistory } from "./RevocationHistory";
 import { Alert, Badge, Card, PageHeader } from "@/components/ui/Card";
 import { PendingRevocation } from "./PendingRevocation";
 import { LiveStatus } from "./LiveProgress";
@@ -39,6 +41,7 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
   const certs = await certificatesBySerial(selected, serials);
   const authors = await pendingRevocationAuthors(selected);
   const methods = await renewalMethods(selected);
+  const completed = await completedRevocations(selected, Number(sp.hpage) || 1);
   const notice = sp.issuer === selected ? noticeText(sp) : null;
   const canWrite = can(me.role, "certificates:write");
   const repo = `/api/repository/${encodeURIComponent(selected)}`;
@@ -107,6 +110,9 @@ export default async function RevocationPage({ searchParams }: { searchParams: P
           ))
         )}
       </div>
+
+      <h2 id="history" className="mb-3 scroll-mt-4 text-lg font-semibold text-slate-900">Completed revocations</h2>
+      <div className="mb-8"><RevocationHistory issuer={selected} page={completed} /></div>
 
       <h2 className="mb-3 text-lg font-semibold text-slate-900">Revocation number history</h2>
       <RnHistory changes={history} />

@@ -10,6 +10,8 @@ export interface NoticeParams {
   serial: bigint;
   rn?: bigint;
   replacement?: bigint;
+  /** How many other revocations of the issuer were already pending when this one started. */
+  alsoPending?: number;
 }
 
 export function dashboardUrl(issuer: string, n?: NoticeParams): string {
@@ -19,6 +21,7 @@ export function dashboardUrl(issuer: string, n?: NoticeParams): string {
     q.set("serial", n.serial.toString());
     if (n.rn !== undefined) q.set("rn", n.rn.toString());
     if (n.replacement !== undefined) q.set("replacement", n.replacement.toString());
+    if (n.alsoPending) q.set("also", String(n.alsoPending));
   }
   return `/revocation?${q.toString()}`;
 }
@@ -33,6 +36,13 @@ export function noticeText(sp: Record<string, string | undefined>): { kind: "suc
   // Completing the revocation of S moves the RN to S+1; the parameter only confirms it.
   const rn = digits(sp.rn) ?? String(BigInt(s) + 1n);
   const r = digits(sp.replacement);
+  const also = digits(sp.also);
+  const joined = also && also !== "0" ? ` ${also === "1" ? "Another revocation of this issuer is" : `${also} other revocations of this issuer are`} still pending (below).` : "";
+  const t = noticeBody(notice, s, rn, r);
+  return t && notice.startsWith("started") ? { ...t, text: t.text + joined } : t;
+}
+
+function noticeBody(notice: Notice, s: string, rn: string, r: string | null): { kind: "success" | "warning"; text: string } | null {
   switch (notice) {
     case "started":
       return { kind: "success", text: `Serial ${s} is revoked and on the CRL. Devices keep accepting it until the revocation number moves to ${rn}, once every affected holder has renewed (progress below).` };
