@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
+import { InputError } from "../errors";
 
 const scrypt = promisify(crypto.scrypt) as (pw: crypto.BinaryLike, salt: crypto.BinaryLike, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -14,6 +15,14 @@ const MAX_R = 32;
 const MAX_P = 16;
 
 export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** The rule for every new password (set-up, new user, change, reset): throws naming `field`. */
+export function checkNewPassword(password: unknown, field = "password"): string {
+  if (typeof password !== "string" || password.length < MIN_PASSWORD_LENGTH) throw new InputError(field, `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw new InputError(field, `the password may have at most ${MAX_PASSWORD_LENGTH} characters`);
+  return password;
+}
 
 /** scrypt needs 128·N·r bytes; Node refuses anything above maxmem (32 MiB by default). */
 function maxmem(N: number, r: number, p: number): number {

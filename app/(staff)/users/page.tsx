@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { listUsers } from "@/lib/auth";
 import { Badge, Card, PageHeader } from "@/components/ui/Card";
 import { Table, Td, Th } from "@/components/ui/Table";
@@ -12,13 +13,13 @@ export default async function UsersPage() {
   const users = await listUsers();
   return (
     <>
-      <PageHeader title="Users" subtitle="Staff accounts and their roles. Disabling an account ends its sessions and revokes the API tokens it owns." />
+      <PageHeader title="Users" subtitle="Staff accounts and their roles. Open a user to change the role, make a password reset link or sign them out everywhere. Disabling an account ends its sessions and revokes the API tokens it owns." />
       <Table>
         <thead><tr><Th>Email</Th><Th>Name</Th><Th>Role</Th><Th>Created</Th><Th>Status</Th><Th /></tr></thead>
         <tbody className="divide-y divide-slate-100">
           {users.map((u) => (
             <tr key={u.id}>
-              <Td className="font-medium">{u.email}</Td>
+              <Td className="font-medium"><Link href={`/users/${u.id}`} className="text-indigo-700 hover:underline">{u.email}</Link></Td>
               <Td>{u.name}</Td>
               <Td><Badge tone={u.role === "administrator" ? "indigo" : "slate"}>{u.role}</Badge></Td>
               <Td>{u.createdAt.toISOString().slice(0, 10)}</Td>

@@ -19,6 +19,17 @@ export function register(program: Command): void {
       printJson({ id: u.id, email: u.email, role: u.role });
     });
   user
+    .command("set-role")
+    .description("change a user's role; refused when it would leave no active administrator")
+    .requiredOption("--email <email>", "the user's sign-in email")
+    .requiredOption("--role <role>", "administrator | operator | auditor")
+    .action(async (o: { email: string; role: string }) => {
+      const { setUserRole } = await import("../../auth/users");
+      const { cliActor } = await import("../../auth/actor");
+      const u = await setUserRole(cliActor(), { email: o.email }, o.role);
+      printJson({ id: u.id, email: u.email, role: u.role });
+    });
+  user
     .command("list")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
