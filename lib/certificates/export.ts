@@ -7,6 +7,7 @@ import { keyPurgedAt } from "../secrets/purge";
 import { requirePermission } from "../auth/roles";
 import { appendAudit } from "../audit";
 import { type Actor } from "../auth/actor";
+import { caChain } from "../issuers/intermediate";
 
 export const FORMATS = ["pem", "der", "chain", "p12", "key"] as const;
 export type ExportFormat = (typeof FORMATS)[number];
@@ -29,8 +30,10 @@ function baseName(cn: string, serial: bigint): string {
 export async function exportCertificate(actor: Actor, id: string, format: string, password?: string): Promise<ExportedFile> {
   requirePermission(actor.role, "read");
   if (!(FORMATS as readonly string[]).includes(format)) throw new InputError("format", `format must be one of ${FORMATS.join(", ")}`);
-  const c = await db().certificate.findUnique({ where: { id }, include: { issuer: { select: { certificateDer: true } } } });
+  const c = await db().certificate.findUnique({ where: { id } });
   if (!c) throw new NotFoundError("id", "no such certificate");
+  // The issuing CA and every CA above it (an intermediate's parents up to the root).
+  const chain = () => caChain(c.issuerId);
   const name = baseName(c.commonName, c.serial);
   switch (format as ExportFormat) {
     case "pem":
@@ -38,7 +41,7 @@ export async function exportCertificate(actor: Actor, id: string, format: string
     case "der":
       return { filename: `${name}.cer`, contentType: "application/pkix-cert", body: c.der };
     case "chain":
-      return { filename: `${name}-chain.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("CERTIFICATE", c.der) + pemEncode("CERTIFICATE", c.issuer.certificateDer)) };
+      return { filename: `${name}-chain.pem`, contentType: "application/x-pem-file", body: Buffer.from(chainPem(c.der, await chain())) };
     case "key":
     case "p12": {
       requirePermission(actor.role, "certificates:write");
@@ -52,8 +55,24 @@ export async function exportCertificate(actor: Actor, id: string, format: string
       // A private key leaving the server is worth a line in the audit log, though nothing changed.
       await db().$transaction((tx) => appendAudit(tx, actor, { action: "certificate.key-export", targetType: "certificate", targetId: c.id, after: { format } }));
       if (format === "key") return { filename: `${name}.key.pem`, contentType: "application/x-pem-file", body: Buffer.from(pemEncode("PRIVATE KEY", pkcs8)) };
-      const body = buildPkcs12({ certDer: c.der, chainDers: [c.issuer.certificateDer], privateKeyPkcs8: pkcs8, password: password as string, friendlyName: c.commonName || name });
+      const body = buildPkcs12({ certDer: c.der, chainDers: await chain(), privateKeyPkcs8: pkcs8, password: password as string, friendlyName: c.commonName || name });
       return { filename: `${name}.p12`, contentType: "application/x-pkcs12", body };
     }
   }
+}
+
+/** The leaf, then each CA above it, as concatenated PEM (what `rootline cert chain` prints). */
+export function chainPem(leafDer: Uint8Array, cas: readonly Uint8Array[]): string {
+  return [leafDer, ...cas].map((d) => pemEncode("CERTIFICATE", d)).join("");
+}
+
+/** The chain of the certificate `serial` of `issuerName`: the leaf and every CA above it, in PEM. */
+export async function certificateChainPem(actor: Actor, issuerName: string, serial: bigint): Promise<string> {
+  requirePermission(actor.role, "read");
+  const c = await db().certificate.findFirst({ where: { serial, issuer: { name: issuerName } }, select: { der: true, issuerId: true } });
+  if (!c) {
+    if (!(await db().issuer.findUnique({ where: { name: issuerName }, select: { id: true } }))) throw new NotFoundError("issuer", `no issuer named "${issuerName}"`);
+    throw new NotFoundError("serial", `issuer "${issuerName}" has no certificate with serial ${serial}`);
+  }
+  return chainPem(c.der, await caChain(c.issuerId));
 }

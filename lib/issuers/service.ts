@@ -4,18 +4,19 @@ import { requirePermission } from "../auth/roles";
 import { db, type Tx } from "../db";
 import { issuerByName } from "../store/state";
 import { parseCertificate, parseCertificateDer, privateKeyMatchesCertificate } from "../pki/certificate";
-import { createCaCertificate } from "../pki/issue";
 import { buildDn, parseDnString, type Dn } from "../pki/dn";
 import { ConflictError, InputError } from "../errors";
 import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { sealIssuerKey } from "../secrets/keys";
 import { checkAll, withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
-import { validityWindow } from "./validity";
+import { certValidityWithinCa, validityWindow } from "./validity";
+import { makeCaCertificate, parseCaOptions, type CaOptions } from "./intermediate";
 import type { DnFields } from "../pki/dn";
 import crypto from "node:crypto";
 
-export interface NewIssuer {
+/** With `parent`, an intermediate CA signed by that issuer (lib/issuers/intermediate.ts). */
+export interface NewIssuer extends CaOptions {
   name: string;
   subject?: DnFields | string;
   keyType: string;
@@ -49,7 +50,7 @@ function caSerial(): bigint {
 async function insertIssuer(
   actor: Actor,
   action: "issuer.create" | "issuer.import",
-  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean },
+  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean; parentId?: string | null; publicUrl?: string | null; hierarchy?: Record<string, unknown> },
   within?: IssuerCreateOptions["within"],
 ) {
   return db().$transaction(async (tx) => {
@@ -71,13 +72,15 @@ async function insertIssuer(
         firstSerial: data.firstSerial,
         nextSerial: data.firstSerial,
         imported: data.imported,
+        parentId: data.parentId ?? null,
+        publicUrl: data.publicUrl ?? null,
       },
     });
     await appendAudit(tx, actor, {
       action,
       targetType: "issuer",
       targetId: issuer.id,
-      after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial },
+      after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial, ...data.hierarchy },
     });
     await within?.(tx, issuer);
     return issuer;
@@ -131,14 +134,18 @@ export function caSubject(given: DnFields | string | undefined, name: string): D
 /** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
 export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerCreateOptions = {}) {
   requirePermission(actor.role, "issuers:write");
-  const [s, keyType, subject] = checkAll(
+  const [s, keyType, subject, caOptions] = checkAll(
     () => parseOrThrow(IssuerSettings, input),
     () => parseKeyType(input.keyType, "keyType"),
     () => caSubject(input.subject, typeof input.name === "string" ? input.name.trim() : ""),
+    () => parseCaOptions(input),
   );
+  const certValidityDays = certValidityWithinCa(input.certValidityDays, s.certValidityDays, s.validityDays);
   const keyPair = await generateKeyPair(keyType);
   const { notBefore, notAfter } = validityWindow(opts.now ?? new Date(), s.validityDays);
-  const certificateDer = await createCaCertificate({ subject, keyPair, keyType, notBefore, notAfter, serial: caSerial() });
+  const defaultValidity = input.validityDays === undefined || String(input.validityDays).trim() === "";
+  const ca = await makeCaCertificate(caOptions, { subject, keyPair, keyType, notBefore, notAfter, defaultValidity }, caSerial());
+  const certificateDer = ca.certificateDer;
   return insertIssuer(actor, "issuer.create", {
     name: s.name,
     subject: subject.text,
@@ -146,10 +153,13 @@ export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerC
     certificateDer,
     pkcs8: await exportPkcs8(keyPair.privateKey),
     notBefore,
-    notAfter,
-    certValidityDays: s.certValidityDays,
+    notAfter: ca.notAfter,
+    certValidityDays,
     firstSerial: s.firstSerial,
     imported: false,
+    parentId: ca.parentId,
+    publicUrl: ca.publicUrl,
+    hierarchy: ca.audit,
   }, opts.within);
 }
 
@@ -195,7 +205,7 @@ export async function listIssuers() {
 /** What a page or the CLI may see of an issuer: never its sealed key (nor the CRL blob). */
 const PUBLIC_ISSUER = {
   id: true, name: true, subject: true, keyType: true, certificateDer: true, notBefore: true, notAfter: true, certValidityDays: true,
-  firstSerial: true, nextSerial: true, revocationNumber: true, crlNumber: true, imported: true, generation: true, createdAt: true,
+  firstSerial: true, nextSerial: true, revocationNumber: true, crlNumber: true, imported: true, generation: true, createdAt: true, parentId: true, publicUrl: true,
 } as const;
 
 /** The issuer without its sealed key; NotFoundError names the field the caller used. */

@@ -24,6 +24,7 @@ import { OID } from "./oids";
 import { EXT_KEY_USAGE_OIDS, KEY_USAGE_BITS, type KeyUsageName } from "./profiles";
 import { formatIpBytes, type San } from "./san";
 import { serialToColonHex } from "./fingerprint";
+import { decodeNameConstraints, nameConstraintsText, type DecodedNameConstraints } from "./nameConstraints";
 
 /** X.509 extensions: DER encoders for what Rootline writes, decoders for display. */
 
@@ -71,6 +72,11 @@ export function crlDistributionPointsValue(uris: readonly string[]): Buffer {
   return seq(...uris.map((u) => seq(tlvOf(ctx(0), [tlvOf(ctx(0), [tlv(ctxPrim(6), Buffer.from(u, "latin1"))])]))));
 }
 
+/** authorityInfoAccess with one caIssuers URI (RFC 5280 §4.2.2.1): where the issuing CA's certificate is. */
+export function authorityInfoAccessValue(caIssuersUri: string): Buffer {
+  return seq(seq(oid(OID.caIssuers), tlv(ctxPrim(6), Buffer.from(caIssuersUri, "latin1"))));
+}
+
 /**
  * Key identifier per RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT
  * STRING value. Same as OpenSSL's "hash", so identifiers match OpenSSL-made CAs.
@@ -96,6 +102,8 @@ export type DecodedExtension = {
   | { name: "subjectKeyIdentifier"; keyId: string }
   | { name: "authorityKeyIdentifier"; keyId: string | null; issuer: string[]; serial: string | null }
   | { name: "cRLDistributionPoints"; uris: string[] }
+  | { name: "authorityInfoAccess"; caIssuers: string[]; ocsp: string[] }
+  | { name: "nameConstraints"; constraints: DecodedNameConstraints }
   | { name: "other"; valueHex: string }
 );
 
@@ -237,6 +245,23 @@ export function decodeExtension(extnId: string, critical: boolean, value: Uint8A
         }
       }
       return { ...base, name: "cRLDistributionPoints", uris, text: uris.join(", ") };
+    }
+    case OID.authorityInfoAccess: {
+      const caIssuers: string[] = [];
+      const ocsp: string[] = [];
+      for (const ad of inner(value).expect(TAG.SEQUENCE, "authorityInfoAccess").children()) {
+        const [method, location] = ad.expect(TAG.SEQUENCE, "AccessDescription").children();
+        const m = readOid(method, "accessMethod");
+        const loc = decodeGeneralName(location).text;
+        if (m === OID.caIssuers) caIssuers.push(loc);
+        else if (m === OID.ocsp) ocsp.push(loc);
+      }
+      const text = [...caIssuers.map((u) => `CA Issuers - ${u}`), ...ocsp.map((u) => `OCSP - ${u}`)].join(", ");
+      return { ...base, name: "authorityInfoAccess", caIssuers, ocsp, text };
+    }
+    case OID.nameConstraints: {
+      const constraints = decodeNameConstraints(value);
+      return { ...base, name: "nameConstraints", constraints, text: nameConstraintsText(constraints) };
     }
     default:
       return { ...base, name: "other", valueHex: hex(value), text: `${EXTENSION_NAMES[extnId] ?? extnId}: ${hex(value)}` };

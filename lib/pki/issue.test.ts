@@ -249,8 +249,17 @@ describe("with one EC CA", () => {
     expect(text(leaf)).toMatch(/Issuer: O = Rootline, CN = Intermediate/);
 
     const subKeys = await generateKeyPair("ec-p256");
-    const subDer = inter.issue(base({ subject: "CN=Too deep", subjectPublicKeySpki: await exportSpki(subKeys.publicKey), profile: "ca", sans: [] }));
-    const deepLeaf = createIssuerSigner({ certDer: subDer, privateKey: subKeys.privateKey }).issue(base());
+    // Rootline refuses to sign a CA below a path length 0 CA …
+    await expectInputError(async () => inter.issue(base({ subject: "CN=Too deep", subjectPublicKeySpki: await exportSpki(subKeys.publicKey), profile: "ca", sans: [] })), "parent", /path length 0/);
+    // … and OpenSSL rejects one made by hand with the intermediate's key: the constraint is encoded right.
+    const interKey = tmp.write(`inter${n++}.key`, pemEncode("PRIVATE KEY", await exportPkcs8(interKeys.privateKey)));
+    const subKeyFile = tmp.write(`sub${n++}.key`, pemEncode("PRIVATE KEY", await exportPkcs8(subKeys.privateKey)));
+    const subCsr = tmp.path(`sub${n++}.csr`);
+    opensslOk(["req", "-new", "-key", subKeyFile, "-subj", "/CN=Too deep", "-out", subCsr]);
+    const subPem = tmp.path(`sub${n++}.pem`);
+    opensslOk(["x509", "-req", "-in", subCsr, "-CA", pemFile(interDer), "-CAkey", interKey, "-set_serial", "77", "-days", "1", "-extfile", tmp.write(`sub${n++}.ext`, "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"), "-out", subPem]);
+    const subDer = parseCertificateDer(new Uint8Array(Buffer.from(fs.readFileSync(subPem, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64"))).der;
+    const deepLeaf = createIssuerSigner({ certDer: subDer, privateKey: subKeys.privateKey }).issue(base({ notAfter: new Date(Date.now() + 12 * 3600_000) }));
     const chain = tmp.write(`chain${n++}.pem`, pemEncode("CERTIFICATE", subDer) + pemEncode("CERTIFICATE", interDer));
     const r = openssl(["verify", "-CAfile", pemFile(ca.certDer), "-untrusted", chain, pemFile(deepLeaf)]);
     expect(r.status).not.toBe(0);

@@ -3,6 +3,7 @@ import { InputError } from "../errors";
 import { bitString, explicit, integer, parseDer, seq, time } from "./der";
 import { buildDn, decodeName, type Dn, type DnFields } from "./dn";
 import {
+  authorityInfoAccessValue,
   authorityKeyIdentifierValue,
   basicConstraintsValue,
   crlDistributionPointsValue,
@@ -15,6 +16,7 @@ import {
 import { checkSerial } from "./fingerprint";
 import { parseCertificateDer, type Certificate } from "./certificate";
 import { isEcKeyType, keyTypeOfKeyObject, keyTypeOfSpki, privateKeyMatchesSpki, toKeyObject, type KeyType, type PrivateKeyInput } from "./keys";
+import { checkNamesAllowed, hasConstraints, nameConstraintsValue, type PermittedNames } from "./nameConstraints";
 import { OID } from "./oids";
 import { keyUsageFor, parseProfile, type Profile, type ProfileName } from "./profiles";
 import { encodeSans, parseSan, formatSan, type San } from "./san";
@@ -40,6 +42,8 @@ export interface CertificateTemplate {
   sans?: readonly (San | string)[];
   /** basicConstraints pathLenConstraint; "ca" profile only. */
   pathLen?: number;
+  /** Permitted DNS suffixes and IP ranges of a sub-CA (lib/pki/nameConstraints.ts); "ca" profile only. */
+  nameConstraints?: PermittedNames;
 }
 
 export interface IssuerSigner {
@@ -64,6 +68,8 @@ export interface IssuerSignerOptions {
   keyType?: KeyType;
   /** CRL URLs written into every issued leaf as cRLDistributionPoints. */
   crlDistributionPoints?: readonly string[];
+  /** The URL of this CA's certificate, written into every issued certificate as AIA caIssuers. */
+  caIssuersUrl?: string;
 }
 
 const isDn = (s: unknown): s is Dn => !!s && typeof s === "object" && (s as Dn).der instanceof Uint8Array;
@@ -101,7 +107,9 @@ function checkSans(sans: readonly (San | string)[] | undefined, profile: Profile
 // Constant extension blocks per profile × key family × pathLen.
 const fixedExtCache = new Map<string, Buffer[]>();
 function fixedExtensions(profile: Profile, subjectKeyType: KeyType, pathLen: number | undefined): Buffer[] {
-  const k = `${profile.name}|${isEcKeyType(subjectKeyType) ? "ec" : "rsa"}|${pathLen ?? ""}`;
+  // A custom profile is keyed by its content: its name alone could be reused by another definition.
+  const id = profile.custom ? `custom:${profile.keyUsage.ec}/${profile.keyUsage.rsa}/${profile.extKeyUsage}` : profile.name;
+  const k = `${id}|${isEcKeyType(subjectKeyType) ? "ec" : "rsa"}|${pathLen ?? ""}`;
   let v = fixedExtCache.get(k);
   if (!v) {
     v = [
@@ -156,6 +164,7 @@ interface Prepared {
   subjectKeyType: KeyType;
   sans: San[];
   pathLen: number | undefined;
+  nameConstraints: PermittedNames | undefined;
 }
 
 /** A Dn built elsewhere (e.g. a CSR's subject bytes): must be one well-formed Name. */
@@ -171,7 +180,9 @@ function checkName(dn: Dn): Dn {
 function prepare(t: CertificateTemplate): Prepared {
   if (!t || typeof t !== "object") throw new InputError("certificate", "a certificate template is required");
   // The signer is below every policy decision: the request layer decides who may ask for which profile.
-  const profile = parseProfile(typeof t.profile === "string" ? t.profile : t.profile?.name, "profile", { internal: true });
+  // A custom profile (lib/profiles) is validated when stored and loaded, and is never a CA.
+  const custom = typeof t.profile === "object" && t.profile?.custom === true && !t.profile.isCa;
+  const profile = custom ? (t.profile as Profile) : parseProfile(typeof t.profile === "string" ? t.profile : t.profile?.name, "profile", { internal: true });
   const serial = checkSerial(t.serial, "serial");
   const [notBefore, notAfter] = checkValidity(t.notBefore, t.notAfter);
   const subject = isDn(t.subject) ? checkName(t.subject) : buildDn(t.subject as DnFields | string, "subject");
@@ -185,16 +196,27 @@ function prepare(t: CertificateTemplate): Prepared {
     if (!Number.isInteger(t.pathLen) || t.pathLen < 0 || t.pathLen > 16) throw new InputError("pathLen", "the path length must be an integer from 0 to 16");
     pathLen = t.pathLen;
   }
-  return { profile, serial, notBefore, notAfter, subject, spki: t.subjectPublicKeySpki, subjectKeyType, sans, pathLen };
+  const nameConstraints = t.nameConstraints && hasConstraints(t.nameConstraints) ? t.nameConstraints : undefined;
+  if (nameConstraints && !profile.isCa) throw new InputError("permittedDns", "name constraints apply to CA certificates only");
+  return { profile, serial, notBefore, notAfter, subject, spki: t.subjectPublicKeySpki, subjectKeyType, sans, pathLen, nameConstraints };
 }
 
-function extensionsFor(p: Prepared, authorityKeyId: Uint8Array, crlDp: Buffer | null): Buffer[] {
+/** Where relying parties find the issuer's CRL and certificate (absent for a self-signed root). */
+interface Pointers {
+  crlDp: Buffer | null;
+  aia: Buffer | null;
+}
+
+function extensionsFor(p: Prepared, authorityKeyId: Uint8Array, ptr: Pointers | null): Buffer[] {
   const exts = [...fixedExtensions(p.profile, p.subjectKeyType, p.pathLen)];
   exts.push(extension(OID.subjectKeyIdentifier, false, subjectKeyIdentifierValue(keyIdentifierOfSpki(p.spki))));
   exts.push(extension(OID.authorityKeyIdentifier, false, authorityKeyIdentifierValue(authorityKeyId)));
   // RFC 5280 §4.2.1.6: critical exactly when the subject is empty (a CSR's Name may be).
   if (p.sans.length) exts.push(extension(OID.subjectAltName, p.subject.der.length === 2, encodeSans(p.sans)));
-  if (crlDp && !p.profile.isCa) exts.push(crlDp);
+  // RFC 5280 §4.2.1.10: MUST be critical (a verifier that cannot read it must reject the chain).
+  if (p.nameConstraints) exts.push(extension(OID.nameConstraints, true, nameConstraintsValue(p.nameConstraints)));
+  if (ptr?.crlDp) exts.push(ptr.crlDp);
+  if (ptr?.aia) exts.push(ptr.aia);
   return exts;
 }
 
@@ -218,7 +240,9 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
   // RFC 5280 §4.2.1.1: AKI = issuer's SKI; for a CA without SKI, derive it the same way.
   const keyId = cert.subjectKeyId ? Buffer.from(cert.subjectKeyId, "hex") : keyIdentifierOfSpki(cert.spki);
   const crlDp = opts.crlDistributionPoints?.length ? extension(OID.cRLDistributionPoints, false, crlDistributionPointsValue(checkUrls(opts.crlDistributionPoints))) : null;
+  const aia = opts.caIssuersUrl ? extension(OID.authorityInfoAccess, false, authorityInfoAccessValue(checkUrls([opts.caIssuersUrl])[0])) : null;
   const nameDer = cert.subjectDer;
+  const constraints = cert.extensions.find((e) => e.name === "nameConstraints");
 
   return {
     certificate: cert,
@@ -234,6 +258,8 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
       if (p.notAfter.getTime() > cert.notAfter.getTime()) {
         throw new InputError("notAfter", `notAfter ${p.notAfter.toISOString()} is after the CA's own notAfter ${cert.notAfter.toISOString()}; a certificate must not outlive its CA`);
       }
+      if (p.profile.isCa) checkSubCa(cert, p);
+      if (constraints?.name === "nameConstraints") checkNamesAllowed(constraints.constraints, p.sans, commonNameOf(p.subject), cert.commonName ?? cert.subject);
       const tbs = buildTbs({
         serial: p.serial,
         scheme,
@@ -242,7 +268,7 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
         notAfter: p.notAfter,
         subjectName: p.subject.der,
         spki: p.spki,
-        extensions: extensionsFor(p, keyId, crlDp),
+        extensions: extensionsFor(p, keyId, { crlDp, aia }),
       });
       return assemble(tbs, scheme, signWith(key, keyType, tbs));
     },
@@ -250,6 +276,23 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
       return signWith(key, keyType, data);
     },
   };
+}
+
+/** The CA's basicConstraints bound the chain below it (RFC 5280 §4.2.1.9). */
+function checkSubCa(ca: Certificate, p: Prepared): void {
+  if (ca.pathLen === null) return;
+  if (ca.pathLen === 0) throw new InputError("parent", `the CA "${ca.commonName ?? ca.subject}" has path length 0: it may sign end-entity certificates only, not other CAs`);
+  if (p.pathLen === undefined || p.pathLen >= ca.pathLen) {
+    throw new InputError("pathLength", `below a CA of path length ${ca.pathLen} the path length must be at most ${ca.pathLen - 1}`);
+  }
+}
+
+function commonNameOf(dn: Dn): string | null {
+  try {
+    return decodeName(parseDer(dn.der)).commonName ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function checkUrls(urls: readonly string[]): string[] {

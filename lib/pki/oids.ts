@@ -52,6 +52,9 @@ export const OID = {
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
+  // authorityInfoAccess access methods
+  ocsp: "1.3.6.1.5.5.7.48.1",
+  caIssuers: "1.3.6.1.5.5.7.48.2",
 
   // extended key usages
   serverAuth: "1.3.6.1.5.5.7.3.1",

@@ -15,6 +15,11 @@ export async function createIssuerAction(_prev: FormState, form: FormData): Prom
       validityDays: str(form, "validityDays") || undefined,
       certValidityDays: str(form, "certValidityDays") || undefined,
       firstSerial: str(form, "firstSerial") || undefined,
+      parent: str(form, "parent") || undefined,
+      pathLength: str(form, "pathLength") || undefined,
+      permittedDns: str(form, "permittedDns"),
+      permittedIp: str(form, "permittedIp"),
+      publicUrl: str(form, "publicUrl") || undefined,
     });
     return issuerPage(issuer.name);
   });

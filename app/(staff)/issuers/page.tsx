@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { can } from "@/lib/auth";
 import { listIssuers } from "@/lib/issuers/service";
+import { hierarchyOrder } from "@/lib/issuers/intermediate";
 import { KEY_TYPE_LABELS, type KeyType } from "@/lib/pki/keys";
 import { ButtonLink } from "@/components/ui/Button";
 import { PageHeader } from "@/components/ui/Card";
@@ -36,9 +37,16 @@ export default async function IssuersPage() {
               )}
             </EmptyRow>
           )}
-          {issuers.map((i) => (
+          {/* The hierarchy as a tree: each root followed by the intermediates it signed, indented. */}
+          {hierarchyOrder(issuers).map((i) => (
             <tr key={i.id}>
-              <Td><Link className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(i.name)}`}>{i.name}</Link></Td>
+              <Td>
+                <span className="flex items-center" style={{ paddingLeft: `${i.depth * 1.25}rem` }} data-testid="issuer-tree-row" data-depth={i.depth}>
+                  {i.depth > 0 && <span aria-hidden className="mr-1.5 text-slate-400">└</span>}
+                  <Link className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(i.name)}`}>{i.name}</Link>
+                  <span className="ml-2 text-xs text-slate-500">{i.parentId ? "intermediate" : "root"}</span>
+                </span>
+              </Td>
               <Td>{i.subject}</Td>
               <Td>{KEY_TYPE_LABELS[i.keyType as KeyType] ?? i.keyType}</Td>
               <Td>{i.notAfter.toISOString().slice(0, 10)}</Td>

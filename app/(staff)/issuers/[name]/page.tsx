@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getIssuerByName } from "@/lib/issuers/service";
+import { caConstraints, issuerRelatives } from "@/lib/issuers/intermediate";
+import { pointersFor } from "@/lib/issuers/publicUrl";
 import { decodeCertificate } from "@/lib/pki/certificate";
 import { NotFoundError } from "@/lib/errors";
 import { retiredRoots } from "@/lib/rotation-run/view";
@@ -14,6 +16,10 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
   const issuer = await getIssuerByName(name).catch((e) => (e instanceof NotFoundError ? notFound() : Promise.reject(e)));
   const details = decodeCertificate(issuer.certificateDer);
   const retired = await retiredRoots(issuer.id);
+  const relatives = await issuerRelatives(issuer.id);
+  const limits = caConstraints(issuer.certificateDer);
+  const pointers = pointersFor(issuer.name, issuer.publicUrl);
+  const issuerLink = (n: string) => <Link key={n} className="text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(n)}`}>{n}</Link>;
   const repo = `/api/repository/${encodeURIComponent(issuer.name)}`;
   return (
     <>
@@ -30,6 +36,12 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
             <div className="flex justify-between"><dt className="text-slate-500">First serial</dt><dd className="font-mono">{issuer.firstSerial.toString()}</dd></div>
             <div className="flex justify-between"><dt className="text-slate-500">Certificate validity</dt><dd>{issuer.certValidityDays} days</dd></div>
             <div className="flex justify-between"><dt className="text-slate-500">Generation</dt><dd>{issuer.generation}</dd></div>
+            <div className="flex justify-between gap-4"><dt className="text-slate-500">Signed by</dt><dd data-testid="issuer-parent">{relatives.parent ? issuerLink(relatives.parent) : "itself (root CA)"}</dd></div>
+            {relatives.children.length > 0 && <div className="flex justify-between gap-4"><dt className="text-slate-500">Signs CAs</dt><dd className="text-right">{relatives.children.map((c, k) => <span key={c}>{k > 0 && ", "}{issuerLink(c)}</span>)}</dd></div>}
+            <div className="flex justify-between gap-4"><dt className="text-slate-500">Path length</dt><dd>{limits.pathLen === null ? "no limit" : limits.pathLen === 0 ? "0 (signs no CAs)" : limits.pathLen}</dd></div>
+            {limits.nameConstraints && <div className="flex justify-between gap-4"><dt className="text-slate-500">Name constraints</dt><dd className="text-right font-mono text-xs" data-testid="issuer-name-constraints">{limits.nameConstraints}</dd></div>}
+            <div className="flex justify-between gap-4"><dt className="text-slate-500">Public URL</dt><dd className="break-all text-right font-mono text-xs" data-testid="issuer-public-url">{issuer.publicUrl ?? "none (issued certificates carry no CDP/AIA)"}</dd></div>
+            {pointers.crlDistributionPoints && <div className="flex justify-between gap-4"><dt className="text-slate-500">CDP / AIA</dt><dd className="break-all text-right font-mono text-xs">{pointers.crlDistributionPoints[0]}<br />{pointers.caIssuersUrl}</dd></div>}
           </dl>
           <h3 className="mb-2 mt-5 text-sm font-semibold text-slate-700">Device repository</h3>
           <ul className="space-y-1 font-mono text-xs">
@@ -38,6 +50,7 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
             <li><a className="text-indigo-700 hover:underline" href={`${repo}/revocation-info.der`}>{repo}/revocation-info.der</a></li>
             <li><a className="text-indigo-700 hover:underline" href={`${repo}/crl`}>{repo}/crl</a></li>
           </ul>
+          <p className="mt-3 text-sm"><a className="font-medium text-indigo-700 hover:underline" href={`/issuers/${encodeURIComponent(issuer.name)}/chain`} data-testid="issuer-chain">Download the CA chain (PEM)</a> <span className="text-slate-500">— this CA{relatives.parent ? " and every CA above it" : ""}</span></p>
         </Card>
         <Card title="CA certificate" className="xl:col-span-2"><CertificateView d={details} /></Card>
       </div>

@@ -1,15 +1,17 @@
 import { Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
+import { possibleParents } from "@/lib/issuers/intermediate";
 import { NewIssuerForm } from "./NewIssuerForm";
 
 export const metadata = { title: "New issuer" };
 
 export default async function NewIssuerPage() {
   await requireUser("issuers:write");
+  const parents = (await possibleParents()).map((p) => ({ ...p, notAfter: p.notAfter.toISOString() }));
   return (
     <>
-      <PageHeader title="New issuer" subtitle="A new CA key pair and self-signed CA certificate. The private key is sealed with the master key and never leaves the server." />
-      <Card><NewIssuerForm /></Card>
+      <PageHeader title="New issuer" subtitle="A new CA key pair and its certificate: self-signed (a root), or signed by another issuer (an intermediate). The private key is sealed with the master key and never leaves the server." />
+      <Card><NewIssuerForm parents={parents} /></Card>
     </>
   );
 }
