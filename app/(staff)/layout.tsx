@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { can } from "@/lib/auth";
 import { Nav, type NavItem } from "@/components/Nav";
 import { requireUser } from "../_lib/session";
@@ -12,8 +13,10 @@ export default async function StaffLayout({ children }: { children: React.ReactN
     { href: "/issuers", label: "Issuers" },
     { href: "/lineages", label: "CA generations" },
     { href: "/certificates", label: "Certificates" },
+    { href: "/profiles", label: "Profiles" },
     { href: "/revocation", label: "Revocation" },
     { href: "/topologies", label: "Topologies" },
+    { href: "/proxies", label: "Proxies" },
   ];
   if (can(user.role, "audit:read")) items.push({ href: "/audit", label: "Audit log" });
   if (can(user.role, "users:manage")) items.push({ href: "/users", label: "Users" }, { href: "/tokens", label: "API tokens" });
@@ -26,7 +29,7 @@ export default async function StaffLayout({ children }: { children: React.ReactN
         </div>
         <Nav items={items} />
         <div className="mt-auto border-t border-slate-800 px-2 pt-4">
-          <p className="truncate text-sm text-slate-200" data-testid="signed-in-user">{user.email}</p>
+          <Link href="/users/me" title="Your account: password and sessions" className="block truncate text-sm text-slate-200 hover:text-white hover:underline" data-testid="signed-in-user">{user.email}</Link>
           <p className="text-xs capitalize text-slate-400">{user.role}</p>
           <form action={signOutAction}>
             <button type="submit" className="mt-2 text-sm text-slate-300 hover:text-white">

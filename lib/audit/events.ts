@@ -7,6 +7,11 @@ export const AUDIT_ACTIONS = [
   "user.create",
   "user.update",
   "user.disable",
+  "user.role-change",
+  "user.password-change",
+  "user.password-reset-link",
+  "user.password-reset",
+  "session.sign-out-everywhere",
   "session.sign-in",
   "session.sign-out",
   "session.sign-in-failed",
@@ -14,6 +19,7 @@ export const AUDIT_ACTIONS = [
   "api-token.revoke",
   "issuer.create",
   "issuer.import",
+  "issuer.update",
   "certificate.issue",
   "certificate.revoke",
   "certificate.renew",
@@ -47,6 +53,7 @@ export const AUDIT_ACTIONS = [
   "proxy.policy-change",
   "proxy.delete",
   "proxy.certificate-issue",
+  "profile.create",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
