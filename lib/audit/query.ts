@@ -1,19 +1,10 @@
 import { db } from "../db";
 import { InputError } from "../errors";
 import type { Prisma } from "../../generated/prisma/client";
+import type { StoredAuditRecord } from "./chain";
 
-export interface AuditRow {
-  seq: number;
-  at: Date;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  before: string | null;
-  after: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** One stored entry, as the chain stores it. */
+export type AuditRow = StoredAuditRecord;
 
 export interface AuditPage {
   events: AuditRow[];

@@ -5,6 +5,7 @@
 import { requirePermission } from "../auth/roles";
 import { type Actor } from "../auth/actor";
 import { db } from "../db";
+import type { Decision } from "../proxy/decisions";
 import { NotFoundError } from "../errors";
 import type { Policy } from "../proxy/policy";
 import { parseRoutes, type ProxyRoute } from "./routes";
@@ -44,17 +45,8 @@ export interface ProxyDetail {
   certificates: ProxyCertificateView[];
 }
 
-export interface DecisionView {
-  seq: number;
-  at: string;
-  client: string;
-  route: string;
-  upstream: string;
-  serial: string | null;
-  decision: string;
-  reason: string;
-  subject: string | null;
-}
+/** A decision as the proxy logged it (lib/proxy/decisions.ts); `subject` always present here. */
+export type DecisionView = Omit<Decision, "decision" | "subject"> & { decision: string; subject: string | null };
 
 export interface MetricView {
   name: string;
