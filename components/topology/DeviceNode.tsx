@@ -5,12 +5,13 @@ import type { NodeStore } from "@/lib/rotation";
 import type { DocNode } from "@/lib/topologies/document";
 import { NODE_HEIGHT, NODE_WIDTH } from "./model/layout";
 import { useKeyed, useOverlays, useValue } from "./overlay";
+import { shortNodeMessage } from "./model/wording";
 
 export type DeviceNodeType = Node<{ node: DocNode; role: string }, "device">;
 
 const ROOT_CHIP: Record<NodeStore["roots"][number], { text: string; className: string; title: string }> = {
   old: { text: "old", className: "bg-slate-100 text-slate-700 ring-slate-300", title: "old root certificate" },
-  distribution: { text: "dist", className: "bg-amber-50 text-amber-800 ring-amber-300", title: "distribution root certificate (new key, signed by the old root)" },
+  distribution: { text: "bridge", className: "bg-amber-50 text-amber-800 ring-amber-300", title: "bridge root: the new key, signed by the old root, so the node can trust the new root before it has it (SPEC: distribution root certificate)" },
   new: { text: "new", className: "bg-emerald-50 text-emerald-800 ring-emerald-300", title: "new self-signed root certificate" },
 };
 
@@ -122,8 +123,8 @@ function DeviceNodeView({ id, data, selected }: NodeProps<DeviceNodeType>) {
         style={{ width: 12, height: 12, background: n.acceptsConnections ? "#334155" : "#fff", border: "2px solid #334155" }}
       />
       {errors && !simulating && (
-        <div role="alert" data-testid={`node-error-${id}`} className="absolute left-1/2 top-full z-10 mt-2 w-56 -translate-x-1/2 rounded border border-red-200 bg-white px-2 py-1 text-[11px] leading-snug text-red-700 shadow">
-          {errors.join(" · ")}
+        <div role="alert" data-testid={`node-error-${id}`} title={errors.join("\n")} className="absolute inset-x-0 top-full z-10 mt-2 rounded border border-red-200 bg-white px-2 py-1 text-[11px] leading-snug text-red-700 shadow">
+          {errors.map((m) => shortNodeMessage(id, m)).join(" · ")}
         </div>
       )}
     </div>

@@ -21,7 +21,7 @@ const input =
   "block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200 disabled:bg-slate-50 aria-[invalid=true]:border-red-500";
 
 /** A text field that commits on Enter or when it loses focus, and shows the refusal beside it. */
-function CommitField({ label, value, disabled, placeholder, list, autoFocus, onCommit }: { label: string; value: string; disabled: boolean; placeholder?: string; list?: string; autoFocus?: boolean; onCommit(v: string): string | null }) {
+function CommitField({ label, value, disabled, placeholder, autoFocus, onCommit }: { label: string; value: string; disabled: boolean; placeholder?: string; autoFocus?: boolean; onCommit(v: string): string | null }) {
   const [text, setText] = useState(value);
   const [error, setError] = useState<string | null>(null);
   // Undo/redo change the value underneath the field: adopt it during render (React's
@@ -30,6 +30,7 @@ function CommitField({ label, value, disabled, placeholder, list, autoFocus, onC
   if (shown !== value) {
     setShown(value);
     setText(value);
+    setError(null);
   }
   const commit = () => {
     if (text === value) return setError(null);
@@ -45,7 +46,6 @@ function CommitField({ label, value, disabled, placeholder, list, autoFocus, onC
         value={text}
         disabled={disabled}
         placeholder={placeholder}
-        list={list}
         autoFocus={autoFocus}
         onFocus={autoFocus ? (e) => e.currentTarget.select() : undefined}
         aria-invalid={error ? true : undefined}
@@ -102,14 +102,73 @@ function NodeInspector({ node, doc, editable, updateNode, remove, fresh }: { nod
   );
 }
 
+const NEW_GROUP = "\u0000new";
+
+/**
+ * The link's root key group: a choice of the groups the topology has, or "New group…" and a name.
+ * A free-text field let a typo create a new group without a word.
+ */
+function GroupField({ value, groups, disabled, onCommit }: { value: string; groups: string[]; disabled: boolean; onCommit(v: string): string | null }) {
+  const [adding, setAdding] = useState(false);
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const choices = groups.includes(value) ? groups : [value, ...groups];
+  const add = () => {
+    const v = name.trim();
+    if (!v) return setError("Type a name for the new group.");
+    const problem = onCommit(v);
+    setError(problem);
+    if (!problem) setAdding(false);
+  };
+  return (
+    <div className="space-y-1">
+      <label htmlFor="inspector-group" className="block text-xs font-medium text-slate-600">Root key group</label>
+      <select
+        id="inspector-group"
+        className={input}
+        value={adding ? NEW_GROUP : value}
+        disabled={disabled}
+        onChange={(e) => {
+          setError(null);
+          if (e.target.value === NEW_GROUP) return setAdding(true);
+          setAdding(false);
+          setError(onCommit(e.target.value));
+        }}
+      >
+        {choices.map((g) => <option key={g} value={g}>{g}</option>)}
+        <option value={NEW_GROUP}>New group…</option>
+      </select>
+      {adding && (
+        <div className="flex gap-2">
+          <label htmlFor="inspector-new-group" className="sr-only">New group name</label>
+          <input
+            id="inspector-new-group"
+            autoFocus
+            className={input}
+            placeholder="Name of the new group"
+            value={name}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") add();
+              if (e.key === "Escape") setAdding(false);
+            }}
+          />
+          <Button type="button" variant="secondary" onClick={add}>Add</Button>
+        </div>
+      )}
+      {error && <p role="alert" className="text-xs text-red-700">{error}</p>}
+    </div>
+  );
+}
+
 function LinkInspector({ link, index, groups, editable, updateLink, remove }: { link: DocLink; index: number; groups: string[]; editable: boolean } & Pick<InspectorProps, "updateLink" | "remove">) {
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="space-y-3" data-testid="link-inspector">
-      <h3 className="text-sm font-semibold text-slate-800">Link <span className="font-mono text-xs text-slate-500">links[{index}]</span></h3>
+      <h3 className="text-sm font-semibold text-slate-800">Link</h3>
       <p className="text-sm"><span className="font-mono font-medium">{link.client}</span> <span className="text-slate-500">is a client of</span> <span className="font-mono font-medium">{link.server}</span></p>
-      <CommitField label="Root key group" value={link.group} disabled={!editable} list="topology-groups" onCommit={(v) => updateLink(index, { group: v.trim() })} />
-      <datalist id="topology-groups">{groups.map((g) => <option key={g} value={g} />)}</datalist>
+      <GroupField value={link.group} groups={groups} disabled={!editable} onCommit={(v) => updateLink(index, { group: v })} />
       <div className="space-y-1">
         <label htmlFor="inspector-auth" className="block text-xs font-medium text-slate-600">Authentication</label>
         <select id="inspector-auth" className={input} value={link.auth} disabled={!editable} onChange={(e) => setError(updateLink(index, { auth: e.target.value as AuthMode }))}>
@@ -146,9 +205,11 @@ export function Inspector({ doc, selection, editable, updateNode, updateLink, re
       </div>
     );
   if (selection.nodes.length === 1) {
-    const node = doc.nodes.find((n) => n.id === selection.nodes[0]);
-    // Keyed by id and object: fields reset when the node changes underneath (undo, rename).
-    return node ? <NodeInspector key={`${node.id}`} node={node} doc={doc} editable={editable} updateNode={updateNode} remove={remove} fresh={freshNode === node.id} /> : null;
+    const at = doc.nodes.findIndex((n) => n.id === selection.nodes[0]);
+    const node = doc.nodes[at];
+    // Keyed by place, not id: renaming a node (its id field commits on Tab) must not remount the
+    // form and drop the focus on its way to the label. The fields adopt values changed underneath.
+    return node ? <NodeInspector key={`node-${at}`} node={node} doc={doc} editable={editable} updateNode={updateNode} remove={remove} fresh={freshNode === node.id} /> : null;
   }
   const index = selection.links[0];
   const link = doc.links[index];

@@ -6,6 +6,9 @@ import { StepList } from "./StepList";
 import type { Selection } from "./TopologyCanvas";
 import type { Procedure } from "./useProcedure";
 import { count } from "@/lib/plural";
+import { useOverlays, useValue } from "./overlay";
+import type { TopologyDocument } from "@/lib/topologies/document";
+import { inWords } from "./model/wording";
 
 const control = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200 disabled:bg-slate-50";
 
@@ -18,6 +21,7 @@ function Icon({ d }: { d: string }) {
 }
 
 function Stepper({ p }: { p: Procedure }) {
+  const counts = useValue(useOverlays().linkCounts);
   const n = p.order.length;
   const task = p.step > 0 ? p.tasks.get(p.order[p.step - 1]) : undefined;
   return (
@@ -41,9 +45,9 @@ function Stepper({ p }: { p: Procedure }) {
       </p>
       <p className="flex gap-3 text-xs" data-testid="link-counts">
         <span className="text-slate-500">links:</span>
-        <span className="text-emerald-700">{p.counts.ok} ok</span>
-        <span className="text-amber-700">{p.counts.fallback} fallback</span>
-        <span className={p.counts.broken ? "font-semibold text-red-700" : "text-slate-500"}>{p.counts.broken} broken</span>
+        <span className="text-emerald-700">{counts.ok} ok</span>
+        <span className="text-amber-700">{counts.fallback} fallback</span>
+        <span className={counts.broken ? "font-semibold text-red-700" : "text-slate-500"}>{counts.broken} broken</span>
       </p>
     </div>
   );
@@ -52,11 +56,13 @@ function Stepper({ p }: { p: Procedure }) {
 const MODE_HINT = { stepwise: "Stepwise: store-root, store-cert and replace-root per node.", bundled: "Bundled: one request per node, then discard-old for clients." };
 const SCHEDULE_HINT = {
   minimal: "Minimal: every task as early as its constraints allow (most parallel).",
-  phased: "Phased (FIG. 36): all roots, then client certificates, then server certificates, then clean-up.",
-  linear: "Linear (FIG. 37): servers store the root first, so a client's two steps can follow each other.",
+  phased: "Phased: all roots, then client certificates, then server certificates, then clean-up.",
+  linear: "Linear: servers store the root first, so a client's two steps can follow each other.",
 };
+/** Where each choice comes from, for those who read the SPEC: tooltips only. */
+const SCHEDULE_REF = { minimal: "", phased: " (SPEC: FIG. 36)", linear: " (SPEC: FIG. 37)" };
 
-export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boolean; onFocus(s: Selection): void }) {
+export function ProcedurePanel({ p, valid, doc, onFocus }: { p: Procedure; valid: boolean; doc: TopologyDocument; onFocus(s: Selection): void }) {
   const { options } = p;
   const verdict = p.verdict;
   const computed = p.computed;
@@ -72,17 +78,17 @@ export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boo
         </label>
         <label className="text-xs font-medium text-slate-600">
           Schedule
-          <select className={control} value={options.schedule} title={SCHEDULE_HINT[options.schedule]} onChange={(e) => p.setOptions({ ...options, schedule: e.target.value as ScheduleName })}>
+          <select className={control} value={options.schedule} title={SCHEDULE_HINT[options.schedule] + SCHEDULE_REF[options.schedule]} onChange={(e) => p.setOptions({ ...options, schedule: e.target.value as ScheduleName })}>
             <option value="minimal">minimal</option>
-            <option value="phased">phased (FIG. 36)</option>
-            <option value="linear">linear (FIG. 37)</option>
+            <option value="phased" title={SCHEDULE_HINT.phased + SCHEDULE_REF.phased}>phased: roots first, then certificates</option>
+            <option value="linear" title={SCHEDULE_HINT.linear + SCHEDULE_REF.linear}>linear: servers first</option>
           </select>
         </label>
       </div>
       <div className="flex items-center justify-between gap-3">
-        <label className="flex items-center gap-2 text-xs leading-snug text-slate-700">
+        <label className="flex items-center gap-2 text-xs leading-snug text-slate-700" title="Fewer CA requests: a client that serves no one gets the new root and its new certificate together (SPEC: step 2′).">
           <input type="checkbox" className="h-4 w-4 shrink-0 accent-indigo-600" checked={options.mergeClientSteps} disabled={options.mode === "bundled"} onChange={(e) => p.setOptions({ ...options, mergeClientSteps: e.target.checked })} />
-          Merge a client&apos;s store-root and store-cert (2′)
+          Send each client&apos;s new root and certificate in one request
         </label>
         <Button className="shrink-0" onClick={p.compute} disabled={!valid} title={valid ? "Plan the update of every root key group" : "Fix the validation problems first"}>
           Compute procedure
@@ -93,14 +99,14 @@ export function ProcedurePanel({ p, valid, onFocus }: { p: Procedure; valid: boo
           {MODE_HINT[options.mode]} {SCHEDULE_HINT[options.schedule]}
         </p>
       )}
-      {!valid && <p className="text-xs text-red-700">The procedure needs a valid topology: fix the problems listed under Edit.</p>}
+      {!valid && <p className="text-xs text-red-700">{doc.nodes.length === 0 ? "The topology is empty: add nodes and links under Edit first." : "The procedure needs a valid topology: fix the problems listed under Edit."}</p>}
 
       {computed && !computed.ok && (
         <div role="alert" className="space-y-1 rounded-md border border-red-200 bg-red-50 p-2 text-xs text-red-800" data-testid="plan-errors">
           <p className="font-semibold">This topology cannot be planned in {options.mode} mode:</p>
           {computed.errors.slice(0, 20).map((e, i) => (
             <button key={i} type="button" className="block text-left hover:underline" onClick={() => onFocus(e.linkIndex !== undefined ? { nodes: [], links: [e.linkIndex] } : { nodes: e.nodeId ? [e.nodeId] : [], links: [] })}>
-              group {e.group}: {e.message}
+              group {e.group}: {inWords(doc, e.message)}
             </button>
           ))}
           {computed.errors.length > 20 && <p>and {computed.errors.length - 20} more like these</p>}

@@ -17,12 +17,12 @@ interface RowProps {
   run?: TaskRunMark;
   /** false on a run page: the order is the run's, not the user's to edit. */
   movable: boolean;
-  onDragStart(e: React.DragEvent, index: number): void;
+  onGrab(e: React.PointerEvent, index: number): void;
   onPick(index: number): void;
   onNudge(index: number, delta: number): void;
 }
 
-const Row = memo(function Row({ index, task, state, showRequest, run, movable, onDragStart, onPick, onNudge }: RowProps) {
+const Row = memo(function Row({ index, task, state, showRequest, run, movable, onGrab, onPick, onNudge }: RowProps) {
   const tone = run
     ? TASK_STATE_TONE[run.state]
     : state === "failing"
@@ -34,13 +34,12 @@ const Row = memo(function Row({ index, task, state, showRequest, run, movable, o
           : "border-slate-200 bg-slate-50/60 text-slate-500";
   return (
     <li
-      draggable={movable}
       data-testid={`step-${task.id}`}
       data-index={index}
       data-state={run?.state}
       aria-current={state === "current" ? "step" : undefined}
       aria-invalid={state === "failing" || undefined}
-      onDragStart={(e) => onDragStart(e, index)}
+      onPointerDown={movable ? (e) => onGrab(e, index) : undefined}
       onClick={() => onPick(index)}
       onKeyDown={(e) => {
         if (movable && e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
@@ -50,7 +49,7 @@ const Row = memo(function Row({ index, task, state, showRequest, run, movable, o
       }}
       tabIndex={0}
       title={`${task.id}: ${task.node ?? "CA"} ${KIND_TEXT[task.kind]}.\nRoute: ${formatRoute(task)}` + (run ? `\n${run.state}, attempt ${run.attempts}${run.lastError ? `\nLast error: ${run.lastError}` : ""}` : "\nDrag to reorder (or Alt+↑/↓).")}
-      className={`absolute inset-x-0 mx-1 flex ${movable ? "cursor-grab active:cursor-grabbing" : ""} items-start gap-2 rounded-md border px-2 py-1 text-xs leading-4 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 ${tone}`}
+      className={`absolute inset-x-0 mx-1 flex ${movable ? "cursor-grab select-none active:cursor-grabbing" : ""} items-start gap-2 rounded-md border px-2 py-1 text-xs leading-4 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-300 ${tone}`}
       style={{ top: index * ROW + 3, height: ROW - 4 }}
     >
       <span className="mt-0.5 w-8 shrink-0 text-right font-mono tabular-nums text-slate-500">{index + 1}</span>
@@ -93,9 +92,11 @@ export interface StepListProps {
 }
 
 /**
- * The ordered steps, virtualised (a 1,000-node plan has about 3,000) and reorderable with native
- * HTML5 drag and drop: the drop position comes from the pointer's height in the list, so rows that
- * are not rendered can still be drop targets.
+ * The ordered steps, virtualised (a 1,000-node plan has about 3,000) and reorderable by dragging
+ * with pointer events (press, move, release; the list scrolls near its edges). Native HTML5 drag
+ * and drop did not start reliably (it failed in automated Chromium at the default viewport). The
+ * drop position comes from the pointer's height in the list, so rows that are not rendered can
+ * still be drop targets.
  */
 export function StepList({ order, tasks, step, failingStep, showRequests, runStates, onMove, onStep }: StepListProps) {
   const movable = onMove !== undefined && runStates === undefined;
@@ -126,12 +127,56 @@ export function StepList({ order, tasks, step, failingStep, showRequests, runSta
     return Math.max(0, Math.min(order.length, Math.round(y / ROW)));
   };
 
-  const onDragStart = useCallback((e: React.DragEvent, index: number) => {
-    e.dataTransfer.effectAllowed = "move";
-    e.dataTransfer.setData("text/plain", String(index));
-    setDragFrom(index);
+  // A press on a row becomes a drag once the pointer moved a few pixels; a release without that
+  // movement is a click (show the state after that step).
+  const grab = useRef<{ from: number; y: number; dragging: boolean } | null>(null);
+  const dragged = useRef(false);
+  const onGrab = useCallback((e: React.PointerEvent, index: number) => {
+    if (e.button !== 0) return;
+    grab.current = { from: index, y: e.clientY, dragging: false };
+    dragged.current = false;
   }, []);
-  const onPick = useCallback((index: number) => onStep(index + 1), [onStep]);
+  useEffect(() => {
+    if (!movable) return;
+    const move = (e: PointerEvent) => {
+      const g = grab.current;
+      if (!g) return;
+      if (!g.dragging && Math.abs(e.clientY - g.y) < 4) return;
+      g.dragging = true;
+      const el = box.current;
+      if (el) {
+        const r = el.getBoundingClientRect();
+        if (e.clientY < r.top + 24) el.scrollTop -= 12;
+        else if (e.clientY > r.bottom - 24) el.scrollTop += 12;
+      }
+      setDragFrom(g.from);
+      setDropAt(insertionAt(e.clientY));
+    };
+    const up = (e: PointerEvent) => {
+      const g = grab.current;
+      grab.current = null;
+      if (!g?.dragging) return;
+      dragged.current = true;
+      const at = insertionAt(e.clientY);
+      // Inserting below the dragged row's old place shifts the target up by one.
+      onMove?.(g.from, at > g.from ? at - 1 : at);
+      setDragFrom(null);
+      setDropAt(null);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", up);
+    return () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", up);
+    };
+  });
+  const onPick = useCallback((index: number) => {
+    // The click that ends a drag is not a pick.
+    if (dragged.current) return void (dragged.current = false);
+    onStep(index + 1);
+  }, [onStep]);
   const onNudge = useCallback((index: number, delta: number) => onMove?.(index, index + delta), [onMove]);
 
   const first = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);
@@ -146,38 +191,15 @@ export function StepList({ order, tasks, step, failingStep, showRequests, runSta
     const task = tasks.get(order[i]);
     if (!task) continue;
     const state = failingStep === i + 1 ? "failing" : i === step - 1 ? "current" : i < step ? "done" : "next";
-    rows.push(<Row key={task.id} index={i} task={task} state={state} showRequest={showRequests} run={runStates?.get(task.id)} movable={movable} onDragStart={onDragStart} onPick={onPick} onNudge={onNudge} />);
+    rows.push(<Row key={task.id} index={i} task={task} state={state} showRequest={showRequests} run={runStates?.get(task.id)} movable={movable} onGrab={onGrab} onPick={onPick} onNudge={onNudge} />);
   }
 
   return (
     <div
       ref={box}
-      className="relative min-h-0 flex-1 overflow-y-auto rounded-md border border-slate-200 bg-slate-50"
+      className={`relative flex-1 overflow-y-auto rounded-md border border-slate-200 bg-slate-50 ${movable ? "min-h-60" : "min-h-0"}`}
       data-testid="step-list"
       onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
-      onDragOver={(e) => {
-        if (dragFrom === null || !movable) return;
-        e.preventDefault();
-        e.dataTransfer.dropEffect = "move";
-        setDropAt(insertionAt(e.clientY));
-      }}
-      onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropAt(null);
-      }}
-      onDrop={(e) => {
-        e.preventDefault();
-        if (dragFrom !== null && onMove) {
-          const at = insertionAt(e.clientY);
-          // Inserting below the dragged row's old place shifts the target up by one.
-          onMove(dragFrom, at > dragFrom ? at - 1 : at);
-        }
-        setDragFrom(null);
-        setDropAt(null);
-      }}
-      onDragEnd={() => {
-        setDragFrom(null);
-        setDropAt(null);
-      }}
     >
       <ol className="relative py-1" style={{ height: order.length * ROW + 8 }} aria-label="Steps of the update procedure">
         {rows}

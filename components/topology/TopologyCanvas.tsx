@@ -145,38 +145,42 @@ export function TopologyCanvas({ doc, colors, editable, onMove, onConnect, onDel
   );
 
   return (
-    <ReactFlow<DeviceNodeType, LinkEdgeType>
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onNodeDragStop={onNodeDragStop}
-      onConnect={handleConnect}
-      onConnectEnd={handleConnectEnd}
-      onDelete={handleDelete}
-      onSelectionChange={handleSelection}
-      nodesDraggable={editable}
-      nodesConnectable={editable}
-      deleteKeyCode={editable ? DELETE_KEYS : null}
-      // At 1,000 nodes only what is on screen is drawn.
-      onlyRenderVisibleElements
-      connectionRadius={28}
-      zoomOnDoubleClick={false}
-      minZoom={0.05}
-      maxZoom={2}
-      fitView
-      fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
-      proOptions={{ hideAttribution: true }}
-      aria-label="Topology canvas"
-    >
-      <Background gap={24} color="#e2e8f0" />
-      <Controls showInteractive={false} />
-      {/* A small topology fits on screen; the overview earns its corner only for large ones. */}
-      {doc.nodes.length > 50 && <MiniMap pannable zoomable style={{ width: 150, height: 100 }} nodeStrokeWidth={3} nodeColor={(n) => ((n as DeviceNodeType).data.node.direct ? "#6366f1" : "#94a3b8")} />}
+    <div className="flex h-full flex-col">
       <Legend colors={colors} />
-      {children}
-    </ReactFlow>
+      <div className="min-h-0 flex-1">
+        <ReactFlow<DeviceNodeType, LinkEdgeType>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStop={onNodeDragStop}
+          onConnect={handleConnect}
+          onConnectEnd={handleConnectEnd}
+          onDelete={handleDelete}
+          onSelectionChange={handleSelection}
+          nodesDraggable={editable}
+          nodesConnectable={editable}
+          deleteKeyCode={editable ? DELETE_KEYS : null}
+          // At 1,000 nodes only what is on screen is drawn.
+          onlyRenderVisibleElements
+          connectionRadius={28}
+          zoomOnDoubleClick={false}
+          minZoom={0.05}
+          maxZoom={2}
+          fitView
+          fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+          proOptions={{ hideAttribution: true }}
+          aria-label="Topology canvas"
+        >
+          <Background gap={24} color="#e2e8f0" />
+          <Controls showInteractive={false} />
+          {/* A small topology fits on screen; the overview earns its corner only for large ones. */}
+          {doc.nodes.length > 50 && <MiniMap pannable zoomable style={{ width: 150, height: 100 }} nodeStrokeWidth={3} nodeColor={(n) => ((n as DeviceNodeType).data.node.direct ? "#6366f1" : "#94a3b8")} />}
+          {children}
+        </ReactFlow>
+      </div>
+    </div>
   );
 }

@@ -6,8 +6,11 @@ import type { AuthMode } from "@/lib/rotation";
 import { documentToJson, exportFilename, validateDocument, type TopologyDocument } from "@/lib/topologies/document";
 import { addLink, addNode, deleteElements, moveNodes, updateLink, updateNode, type NodePatch } from "./model/edits";
 import { commit, redo, startHistory, undo } from "./model/history";
-import { needsLayout } from "./model/layout";
+import { freeSpot, needsLayout } from "./model/layout";
+import { inWords, linkName } from "./model/wording";
+import { useLeaveWarning } from "./useLeaveWarning";
 import { Badge } from "@/components/ui/Card";
+import { count } from "@/lib/plural";
 import { Button } from "@/components/ui/Button";
 import { groupColors } from "./colors";
 import { Inspector } from "./Inspector";
@@ -83,8 +86,10 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
     const nodes = new Map<string, string[]>();
     const links = new Map<number, string[]>();
     for (const e of errors) {
-      if (e.linkIndex !== undefined) links.set(e.linkIndex, [...(links.get(e.linkIndex) ?? []), e.message]);
-      else if (e.nodeId !== undefined) nodes.set(e.nodeId, [...(nodes.get(e.nodeId) ?? []), e.message]);
+      // Errors change with the document, so docRef holds the document they were found in.
+      const message = inWords(docRef.current, e.message);
+      if (e.linkIndex !== undefined) links.set(e.linkIndex, [...(links.get(e.linkIndex) ?? []), message]);
+      else if (e.nodeId !== undefined) nodes.set(e.nodeId, [...(nodes.get(e.nodeId) ?? []), message]);
     }
     overlays.nodeErrors.replace(nodes);
     overlays.linkErrors.replace(links);
@@ -122,22 +127,27 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
     const r = updateNode(docRef.current, nodeId, patch);
     if (!r.ok) return r.error;
     change(r.doc, `Edit ${nodeId}`);
-    if (patch.id !== undefined && patch.id.trim() !== nodeId) focusOn({ nodes: [patch.id.trim()], links: [] }, false);
+    if (patch.id !== undefined && patch.id.trim() !== nodeId) {
+      const renamed = { nodes: [patch.id.trim()], links: [] };
+      // The inspector follows the new id at once (not a frame later, when the canvas reports
+      // the selection): the field the user tabs into stays mounted and keeps the focus.
+      setSelection(renamed);
+      focusOn(renamed, false);
+    }
     return null;
   }, [change, focusOn]);
   const onUpdateLink = useCallback((index: number, patch: { group?: string; auth?: AuthMode }) => {
     const r = updateLink(docRef.current, index, patch);
     if (!r.ok) return r.error;
-    change(r.doc, `Edit links[${index}]`);
+    change(r.doc, `Edit link ${linkName(docRef.current, index)}`);
     return null;
   }, [change]);
 
   const onAddNode = () => {
     const rect = canvasBox.current?.getBoundingClientRect();
     const centre = rect ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
-    // Successive nodes step sideways so they do not land on top of each other.
-    const offset = (doc.nodes.length % 6) * 24;
-    const r = addNode(doc, { x: centre.x - 88 + offset, y: centre.y - 32 + offset });
+    // The free place nearest the middle of the view: new nodes never land on top of each other.
+    const r = addNode(doc, freeSpot(doc, centre));
     change(r.doc, `Add ${r.id}`);
     setTab("edit");
     setFreshNode(r.id);
@@ -177,12 +187,7 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
     return () => window.removeEventListener("keydown", onKey);
   }, [doUndo, doRedo]);
 
-  useEffect(() => {
-    if (!dirty || !canWrite) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty, canWrite]);
+  useLeaveWarning(dirty && canWrite, "This topology has unsaved changes. Leave and lose them?");
 
   // --- save, rename, export -------------------------------------------------------------------
   const onSave = async () => {
@@ -233,10 +238,10 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
           name={name}
           canWrite={canWrite}
           onRename={onRename}
-          stats={`${doc.nodes.length.toLocaleString("en")} nodes · ${doc.links.length.toLocaleString("en")} links · ${groups} ${groups === 1 ? "group" : "groups"}`}
+          stats={`${count(doc.nodes.length, "node")} · ${count(doc.links.length, "link")} · ${count(groups, "group")}`}
           badges={
             <>
-              {errors.length === 0 ? <Badge tone="green">valid</Badge> : <Badge tone="red">{errors.length} {errors.length === 1 ? "problem" : "problems"}</Badge>}
+              {doc.nodes.length === 0 ? <Badge>empty</Badge> : errors.length === 0 ? <Badge tone="green">valid</Badge> : <Badge tone="red">{errors.length} {errors.length === 1 ? "problem" : "problems"}</Badge>}
               {canWrite && (dirty ? <Badge tone="amber">unsaved changes</Badge> : <Badge>saved</Badge>)}
             </>
           }
@@ -293,7 +298,7 @@ function Workspace({ id, name: initialName, document: initialDoc, updatedAt, can
                   </section>
                 </div>
               ) : (
-                <ProcedurePanel p={procedure} valid={topology !== null} onFocus={(s) => focusOn(s)} />
+                <ProcedurePanel p={procedure} valid={topology !== null && doc.nodes.length > 0} doc={doc} onFocus={(s) => focusOn(s)} />
               )}
             </div>
           </aside>

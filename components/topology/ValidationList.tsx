@@ -1,12 +1,20 @@
 "use client";
 import type { TopologyError } from "@/lib/rotation";
-import { describeError, type TopologyDocument } from "@/lib/topologies/document";
+import type { TopologyDocument } from "@/lib/topologies/document";
+import { describeProblem } from "./model/wording";
 import type { Selection } from "./TopologyCanvas";
 
 const SHOWN = 200;
 
 /** Every validation problem; clicking one selects the node or link at fault and centres on it. */
 export function ValidationList({ doc, errors, onFocus }: { doc: TopologyDocument; errors: readonly TopologyError[]; onFocus(selection: Selection): void }) {
+  // Nothing to plan is not "valid": say what is missing instead.
+  if (doc.nodes.length === 0)
+    return (
+      <p className="flex items-center gap-2 text-sm text-slate-600" data-testid="validation-empty">
+        <span className="inline-block h-2 w-2 shrink-0 rounded-full bg-slate-400" /> Empty: add nodes and link clients to their servers; there is nothing to update yet.
+      </p>
+    );
   if (errors.length === 0)
     return (
       <p className="flex items-center gap-2 text-sm text-emerald-700" data-testid="validation-ok">
@@ -29,7 +37,7 @@ export function ValidationList({ doc, errors, onFocus }: { doc: TopologyDocument
                 onClick={() => target && onFocus(target)}
                 className="w-full rounded border border-red-100 bg-red-50/60 px-2 py-1 text-left text-xs text-red-800 enabled:hover:bg-red-100"
               >
-                {describeError(doc, e)}
+                {describeProblem(doc, e)}
               </button>
             </li>
           );

@@ -62,7 +62,9 @@ export function toFlowEdges(doc: TopologyDocument, colors: ReadonlyMap<string, s
       markerEnd: MARKER,
       data: { link, index, color },
     };
-    if (old?.selected && old.data!.link === link) next.selected = true;
+    // An edited link (new group or auth) stays selected, so its inspector stays open; a different
+    // link that moved into this index (after a delete) does not inherit the selection.
+    if (old?.selected && old.data!.link.client === link.client && old.data!.link.server === link.server) next.selected = true;
     return next;
   });
 }

@@ -103,7 +103,16 @@ export interface Overlays {
   taskRun: KeyedStore<string, TaskRunMark>;
   /** Simulation shown on the canvas; links and nodes outside the group are dimmed then. */
   simulating: ValueStore<boolean>;
+  /** Links per status at the step the canvas shows: set with the link colours, so the two agree. */
+  linkCounts: ValueStore<LinkCounts>;
 }
+
+export interface LinkCounts {
+  ok: number;
+  fallback: number;
+  broken: number;
+}
+export const NO_COUNTS: LinkCounts = Object.freeze({ ok: 0, fallback: 0, broken: 0 });
 
 export function createOverlays(): Overlays {
   return {
@@ -115,6 +124,7 @@ export function createOverlays(): Overlays {
     taskMark: new KeyedStore(),
     taskRun: new KeyedStore(sameRun),
     simulating: new ValueStore(false),
+    linkCounts: new ValueStore<LinkCounts>(NO_COUNTS),
   };
 }
 

@@ -20,7 +20,7 @@ import {
 } from "@/lib/rotation";
 import { moveStep } from "./model/procedure";
 import { SimCursor } from "./model/stepper";
-import type { Overlays, TaskMark } from "./overlay";
+import { NO_COUNTS, type Overlays, type TaskMark } from "./overlay";
 
 export interface ProcedureOptions {
   mode: Mode;
@@ -52,7 +52,6 @@ export interface Procedure {
   /** Steps applied on the canvas (0..order.length). */
   step: number;
   setStep(k: number): void;
-  counts: { ok: number; fallback: number; broken: number };
 }
 
 const DEFAULTS: ProcedureOptions = { mode: "stepwise", schedule: "minimal", mergeClientSteps: false };
@@ -151,7 +150,6 @@ export function useProcedure(topology: Topology | null, overlays: Overlays, acti
     verdict,
     step,
     setStep,
-    counts: cursor ? { ...cursor.counts } : { ok: 0, fallback: 0, broken: 0 },
   };
 }
 
@@ -171,6 +169,7 @@ function useStepOverlay(o: Overlays, cursor: SimCursor | null, step: number, ord
         o.linkSim.clear();
         o.nodeMark.clear();
         o.taskMark.clear();
+        o.linkCounts.set(NO_COUNTS);
         marked.current = { current: null, failing: null };
       }
       return;
@@ -195,6 +194,11 @@ function useStepOverlay(o: Overlays, cursor: SimCursor | null, step: number, ord
       node: (id, store) => o.nodeSim.set(id, store),
       link: (index, view) => o.linkSim.set(index, linkValue(index, view)),
     });
+    // The counter is read from the cursor after it moved (not during render, before the move):
+    // otherwise a reorder that jumps to its failing step still shows step 0's "all ok".
+    const c = cursor.counts;
+    const shownCounts = o.linkCounts.get();
+    if (shownCounts.ok !== c.ok || shownCounts.fallback !== c.fallback || shownCounts.broken !== c.broken) o.linkCounts.set({ ...c });
     const lo = Math.max(0, Math.min(from, step) - 1);
     const hi = Math.min(order.length, Math.max(from, step) + 1);
     for (let i = lo; i < hi; i++) o.taskMark.set(order[i], taskMark(i, step));

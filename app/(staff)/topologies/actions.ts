@@ -3,7 +3,8 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { InputError } from "@/lib/errors";
 import { createTopology, deleteTopology, importTopology, renameTopology, saveTopologyDocument } from "@/lib/topologies";
-import { documentSizeError } from "@/lib/topologies/document";
+import { documentSizeError, parseDocumentText } from "@/lib/topologies/document";
+import { inWords } from "@/components/topology/model/wording";
 import { fig46 } from "@/lib/topologies/samples";
 import type { TopologyError } from "@/lib/rotation";
 import { actorOf, requireUser } from "@/app/_lib/session";
@@ -35,13 +36,22 @@ async function documentText(form: FormData): Promise<string> {
 export async function importTopologyAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("topologies:write");
   let id: string;
+  let text = "";
   try {
-    const t = await importTopology(actorOf(me), { name: str(form, "name"), text: await documentText(form), allowDraft: form.get("allowDraft") === "on" });
+    text = await documentText(form);
+    const t = await importTopology(actorOf(me), { name: str(form, "name"), text, allowDraft: form.get("allowDraft") === "on" });
     id = t.id;
   } catch (err) {
-    return formError(err, form);
+    return formError(inOperatorWords(err, text), form);
   }
   redirect(`/topologies/${id}`);
+}
+
+/** The service names links and nodes by JSON path (the API's words); the form names them by their ids. */
+function inOperatorWords(err: unknown, text: string): unknown {
+  if (!(err instanceof InputError) || err.field !== "document") return err;
+  const parsed = parseDocumentText(text);
+  return parsed.ok ? new InputError(err.field, inWords(parsed.document, err.message), err.status) : err;
 }
 
 export async function deleteTopologyAction(form: FormData): Promise<void> {

@@ -32,7 +32,7 @@ export default async function TopologiesPage() {
               <Td className="text-right tabular-nums">{t.nodes.toLocaleString("en")}</Td>
               <Td className="text-right tabular-nums">{t.links.toLocaleString("en")}</Td>
               <Td className="max-w-64 truncate">{t.groups.join(", ") || "—"}</Td>
-              <Td>{t.valid ? <Badge tone="green">valid</Badge> : <Badge tone="amber">draft · {t.errorCount} {t.errorCount === 1 ? "problem" : "problems"}</Badge>}</Td>
+              <Td>{t.nodes === 0 ? <Badge>empty</Badge> : t.valid ? <Badge tone="green">valid</Badge> : <Badge tone="amber">draft · {t.errorCount} {t.errorCount === 1 ? "problem" : "problems"}</Badge>}</Td>
               <Td>{t.updatedAt.toISOString().replace("T", " ").slice(0, 16)} UTC</Td>
               <Td className="space-x-4 text-right">
                 <a className="text-sm text-indigo-700 hover:underline" href={`/topologies/${t.id}/export`}>Export</a>

@@ -26,10 +26,10 @@ describe("edits", () => {
   it("refuses a self-link, a duplicate link and a link to nothing, but allows the same pair in another group", () => {
     const doc = fig46();
     expect(addLink(doc, "40-1", "40-1")).toEqual({ ok: false, error: 'node "40-1" cannot be a client of itself' });
-    expect(addLink(doc, "40-1", "30-1")).toMatchObject({ ok: false, error: expect.stringContaining("links[0]") });
+    expect(addLink(doc, "40-1", "30-1")).toMatchObject({ ok: false, error: '40-1 is already a client of 30-1 in group "default"' });
     expect(addLink(doc, "40-1", "99")).toMatchObject({ ok: false });
     expect(must(addLink(doc, "40-1", "30-1", "meters")).links).toHaveLength(6);
-    expect(updateLink(must(addLink(doc, "40-1", "30-1", "meters")), 5, { group: "default" })).toMatchObject({ ok: false, error: expect.stringContaining("links[0]") });
+    expect(updateLink(must(addLink(doc, "40-1", "30-1", "meters")), 5, { group: "default" })).toMatchObject({ ok: false, error: 'another link already connects 40-1 → 30-1 in group "default"' });
     expect(updateLink(doc, 0, { group: " " })).toMatchObject({ ok: false });
     expect(must(updateLink(doc, 0, { auth: "one-way" })).links[0]).toEqual({ client: "40-1", server: "30-1", group: "default", auth: "one-way" });
   });

@@ -101,7 +101,7 @@ export function addLink(doc: TopologyDocument, client: string, server: string, g
   if (s < 0 || !doc.nodes.some((n) => n.id === client)) return refuse("both ends of a link must be nodes");
   const link: DocLink = { client, server, group, auth };
   const dup = duplicateOf(doc.links, link);
-  if (dup >= 0) return refuse(`${client} is already a client of ${server} in group "${group}" (links[${dup}])`);
+  if (dup >= 0) return refuse(`${client} is already a client of ${server} in group "${group}"`);
   let nodes = doc.nodes;
   if (!nodes[s].acceptsConnections) {
     nodes = nodes.slice();
@@ -112,11 +112,11 @@ export function addLink(doc: TopologyDocument, client: string, server: string, g
 
 export function updateLink(doc: TopologyDocument, index: number, patch: { group?: string; auth?: AuthMode }): EditResult {
   const link = doc.links[index];
-  if (!link) return refuse(`no link ${index}`);
+  if (!link) return refuse("that link no longer exists");
   const next: DocLink = { ...link, ...patch };
   if (next.group.trim() === "") return refuse("the group name must not be empty");
   const dup = duplicateOf(doc.links, next, index);
-  if (dup >= 0) return refuse(`links[${dup}] already connects ${next.client} → ${next.server} in group "${next.group}"`);
+  if (dup >= 0) return refuse(`another link already connects ${next.client} → ${next.server} in group "${next.group}"`);
   const links = doc.links.slice();
   links[index] = next;
   return ok({ nodes: doc.nodes, links });

@@ -11,7 +11,33 @@ import { moveNodes } from "./edits";
 export const NODE_WIDTH = 176;
 export const NODE_HEIGHT = 64;
 
+/** Room a node needs below it for its error bubble (DeviceNode draws it under the node, as wide as the node). */
+export const BUBBLE_ROOM = 72;
+
 export function layoutPositions(doc: TopologyDocument): Map<string, { x: number; y: number }> {
+  // Nodes without a link have no place in a hierarchy: dagre would line them all up in the top
+  // rank, one wide row. They go in a grid of their own below the linked nodes instead.
+  const linked = new Set<string>();
+  const known = new Set(doc.nodes.map((n) => n.id));
+  for (const l of doc.links) if (known.has(l.client) && known.has(l.server) && l.client !== l.server) linked.add(l.client).add(l.server);
+  const loose = doc.nodes.filter((n) => !linked.has(n.id)).map((n) => n.id);
+  const out = linked.size ? hierarchy({ nodes: doc.nodes.filter((n) => linked.has(n.id)), links: doc.links }) : new Map<string, { x: number; y: number }>();
+  if (loose.length === 0) return out;
+  let left = Infinity;
+  let bottom = -Infinity;
+  for (const p of out.values()) {
+    left = Math.min(left, p.x);
+    bottom = Math.max(bottom, p.y + NODE_HEIGHT + BUBBLE_ROOM);
+  }
+  if (out.size === 0) [left, bottom] = [20, 20 - LOOSE_ROW_GAP];
+  const cols = Math.max(1, Math.ceil(Math.sqrt(loose.length * 2)));
+  loose.forEach((id, i) => out.set(id, { x: left + (i % cols) * COLUMN, y: bottom + LOOSE_ROW_GAP + Math.floor(i / cols) * (NODE_HEIGHT + BUBBLE_ROOM) }));
+  return out;
+}
+
+const LOOSE_ROW_GAP = 40;
+
+function hierarchy(doc: TopologyDocument): Map<string, { x: number; y: number }> {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "TB", nodesep: 28, ranksep: 90, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -136,4 +162,27 @@ export function autoLayout(doc: TopologyDocument): TopologyDocument {
 /** True when some node has no stored position (an import from inventory, a CLI file). */
 export function needsLayout(doc: TopologyDocument): boolean {
   return doc.nodes.some((n) => n.x === undefined || n.y === undefined);
+}
+
+/**
+ * Where "Add node" puts a node: the free place nearest to `near` (the middle of the view), on a
+ * grid of node-sized cells, leaving room for the error bubble a new, unlinked node shows. Each new
+ * node lands beside the last one, never on it.
+ */
+export function freeSpot(doc: TopologyDocument, near: { x: number; y: number }): { x: number; y: number } {
+  const w = NODE_WIDTH + 24;
+  const h = NODE_HEIGHT + BUBBLE_ROOM;
+  const taken = (x: number, y: number) =>
+    doc.nodes.some((n) => n.x !== undefined && n.y !== undefined && Math.abs(n.x - x) < w && n.y < y + h && y < n.y + h);
+  const origin = { x: Math.round(near.x - NODE_WIDTH / 2), y: Math.round(near.y - NODE_HEIGHT / 2) };
+  // Rings of cells around the origin, nearest first; a ring of radius r has 8r cells.
+  for (let r = 0; r <= 60; r++) {
+    const ring: { x: number; y: number; d: number }[] = [];
+    for (let i = -r; i <= r; i++)
+      for (let j = -r; j <= r; j++) if (Math.max(Math.abs(i), Math.abs(j)) === r) ring.push({ x: origin.x + i * w, y: origin.y + j * h, d: Math.hypot(i * w, j * h) });
+    ring.sort((a, b) => a.d - b.d);
+    const free = ring.find((c) => !taken(c.x, c.y));
+    if (free) return { x: free.x, y: free.y };
+  }
+  return origin;
 }

@@ -60,7 +60,7 @@ export function StartRunForm({ topology, topologyId, groups }: { topology: strin
       </div>
       <label className="flex items-center gap-2 text-sm text-slate-700">
         <input type="checkbox" name="merge-client-steps" defaultChecked={v["merge-client-steps"] === "on"} />
-        Stepwise: send each client its distribution root and new certificate in one request
+        Stepwise: send each client its bridge root and new certificate in one request
       </label>
       <SubmitButton pendingText="Creating the new root…">Start rotation run</SubmitButton>
     </form>

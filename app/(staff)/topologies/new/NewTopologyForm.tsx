@@ -11,10 +11,10 @@ export function NewTopologyForm() {
     <form action={action} className="max-w-xl space-y-5">
       {state.status === "error" && !Object.keys(fe).length && <Alert>{state.message}</Alert>}
       <Field label="Name" name="name" error={fe.name}><Input name="name" defaultValue={v.name} required invalid={!!fe.name} placeholder="e.g. Plant A meters" /></Field>
-      <Field label="Start with" name="start" hint="The example is the seeds' FIG. 46: two servers, four clients, one shared.">
+      <Field label="Start with" name="start" hint="The example has two servers reached by the CA and four clients, one of them a client of both servers.">
         <Select name="start" defaultValue={v.start ?? "empty"}>
           <option value="empty">an empty canvas</option>
-          <option value="fig46">the FIG. 46 example</option>
+          <option value="fig46">an example: two servers, four clients</option>
         </Select>
       </Field>
       <SubmitButton pendingText="Creating…">Create and open the editor</SubmitButton>

@@ -89,10 +89,10 @@ function StateLegend() {
 
 /** What a root or certificate in a node's store is, relative to this run. */
 function RootLabel({ subject, selfSigned, detail }: { subject: string; selfSigned: boolean; detail: RunDetail }) {
-  const kind = !selfSigned ? "distribution root" : subject === detail.newSubject ? "new root" : subject === detail.oldSubject ? "old root" : null;
-  const tone = kind === "new root" ? "green" : kind === "distribution root" ? "indigo" : "slate";
+  const kind = !selfSigned ? "bridge root" : subject === detail.newSubject ? "new root" : subject === detail.oldSubject ? "old root" : null;
+  const tone = kind === "new root" ? "green" : kind === "bridge root" ? "indigo" : "slate";
   return (
-    <li className="flex items-center gap-1.5">
+    <li className="flex items-center gap-1.5" title={kind === "bridge root" ? "The new key, signed by the old root (SPEC: distribution root certificate)" : undefined}>
       {kind && <Badge tone={tone}>{kind}</Badge>}
       <span className="font-mono text-xs">{subject}</span>
     </li>
