@@ -53,6 +53,35 @@ test("a new user sets up the administrator and signs in", async ({ page }) => {
   await shot(page, "certificates-empty-new-install");
   await page.getByRole("link", { name: "create your first issuer" }).click();
   await expect(page.getByRole("heading", { name: "New issuer" })).toBeVisible();
+
+  // On from there, by clicks only (no typed URL): a root, an intermediate under it, and the
+  // intermediate's first certificate — every page offers the next step.
+  await page.getByLabel("Name", { exact: true }).fill("first-root");
+  await page.getByLabel("Common name (CN)").fill("First Root CA");
+  await page.getByRole("button", { name: "Create issuer" }).click();
+  await expect(page.getByRole("heading", { name: "first-root" })).toBeVisible();
+  await page.getByRole("link", { name: "New intermediate CA" }).click();
+  await expect(page.getByRole("heading", { name: "New issuer" })).toBeVisible();
+  await expect(page.getByLabel("Signed by")).toHaveValue("first-root");
+  await page.getByLabel("Name", { exact: true }).fill("first-devices");
+  await page.getByLabel("CA validity (days)").fill("3650");
+  await page.getByRole("button", { name: "Create issuer" }).click();
+  await expect(page.getByRole("heading", { name: "first-devices" })).toBeVisible();
+  await expect(page.getByTestId("issuer-parent")).toHaveText("first-root");
+  await shot(page, "first-walk-intermediate");
+  await page.getByRole("link", { name: "Issue a certificate" }).click();
+  await expect(page.getByLabel("Issuer")).toHaveValue("first-devices");
+  await page.getByRole("tab", { name: "Generate key on server" }).click();
+  await page.getByLabel("Common name (CN)").fill("gateway-1.example");
+  await page.getByLabel("Subject alternative names").fill("DNS:gateway-1.example");
+  await page.getByRole("button", { name: "Issue certificate" }).click();
+  await expect(page.getByText("Certificate issued")).toBeVisible();
+  await expect(page.getByTestId("certificate-details")).toContainText("gateway-1.example");
+  await shot(page, "first-walk-certificate");
+  // The overview's first-steps guidance has done its job.
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByTestId("first-steps")).toHaveCount(0);
   fs.mkdirSync("e2e/.data", { recursive: true });
   await page.context().storageState({ path: "e2e/.data/admin.json" });
 });

@@ -9,9 +9,11 @@ import { retiredRoots } from "@/lib/rotation-run/view";
 import { CertificateView } from "@/components/CertificateView";
 import { Badge, Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
+import { ButtonLink } from "@/components/ui/Button";
+import { can } from "@/lib/auth/roles";
 
 export default async function IssuerPage({ params }: { params: Promise<{ name: string }> }) {
-  await requireUser();
+  const me = await requireUser();
   const { name } = await params; // already percent-decoded by Next.js: decoding again breaks on "%25"
   const issuer = await getIssuerByName(name).catch((e) => (e instanceof NotFoundError ? notFound() : Promise.reject(e)));
   const details = decodeCertificate(issuer.certificateDer);
@@ -26,7 +28,14 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
       <PageHeader
         title={issuer.name}
         subtitle={<>{issuer.subject} {issuer.imported && <Badge>imported</Badge>}</>}
-        actions={<Link className="text-sm font-medium text-indigo-700 hover:underline" href={`/certificates?issuer=${encodeURIComponent(issuer.name)}`}>Certificates →</Link>}
+        actions={
+          <>
+            <Link className="text-sm font-medium text-indigo-700 hover:underline" href={`/certificates?issuer=${encodeURIComponent(issuer.name)}`}>Certificates →</Link>
+            {/* The next steps from here, so a first-time operator never has to guess a URL. */}
+            {can(me.role, "certificates:write") && <ButtonLink variant="secondary" href={`/certificates/issue?issuer=${encodeURIComponent(issuer.name)}`}>Issue a certificate</ButtonLink>}
+            {can(me.role, "issuers:write") && limits.pathLen !== 0 && <ButtonLink variant="secondary" href={`/issuers/new?parent=${encodeURIComponent(issuer.name)}`}>New intermediate CA</ButtonLink>}
+          </>
+        }
       />
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
         <Card title="Settings" className="xl:col-span-1">

@@ -15,7 +15,7 @@ export interface ParentOption {
   notAfter: string;
 }
 
-export function NewIssuerForm({ parents = [] }: { parents?: ParentOption[] }) {
+export function NewIssuerForm({ parents = [], defaultParent }: { parents?: ParentOption[]; defaultParent?: string }) {
   const { state, formAction: action, fe, v } = useFormAction(createIssuerAction);
   return (
     <form action={action} className="space-y-6">
@@ -42,7 +42,7 @@ export function NewIssuerForm({ parents = [] }: { parents?: ParentOption[] }) {
         <legend className="px-1 text-sm font-medium text-slate-700">Place in the hierarchy</legend>
         <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
           <Field label="Signed by" name="parent" error={fe.parent} hint="A root signs itself. An intermediate is signed by the CA chosen here and cannot outlive it.">
-            <Select name="parent" defaultValue={v.parent ?? ""} invalid={!!fe.parent}>
+            <Select name="parent" defaultValue={v.parent ?? defaultParent ?? ""} invalid={!!fe.parent}>
               <option value="">Nobody: a self-signed root CA</option>
               {parents.map((p) => (
                 <option key={p.name} value={p.name}>

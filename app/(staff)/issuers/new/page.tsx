@@ -5,13 +5,15 @@ import { NewIssuerForm } from "./NewIssuerForm";
 
 export const metadata = { title: "New issuer" };
 
-export default async function NewIssuerPage() {
+export default async function NewIssuerPage({ searchParams }: { searchParams: Promise<{ parent?: string }> }) {
   await requireUser("issuers:write");
+  // ?parent=NAME: "New intermediate" on an issuer page preselects it (ignored unless it may sign CAs).
+  const { parent } = await searchParams;
   const parents = (await possibleParents()).map((p) => ({ ...p, notAfter: p.notAfter.toISOString() }));
   return (
     <>
       <PageHeader title="New issuer" subtitle="A new CA key pair and its certificate: self-signed (a root), or signed by another issuer (an intermediate). The private key is sealed with the master key and never leaves the server." />
-      <Card><NewIssuerForm parents={parents} /></Card>
+      <Card><NewIssuerForm parents={parents} defaultParent={parents.some((p) => p.name === parent) ? parent : undefined} /></Card>
     </>
   );
 }
