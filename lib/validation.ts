@@ -32,15 +32,33 @@ export function checkAll<T extends readonly (() => unknown)[]>(...checks: T): Re
     try {
       return check();
     } catch (err) {
-      if (!(err instanceof InputError) || err.status !== 400) throw err;
-      failed.push(err);
-      return undefined;
+      return collect(err, failed);
     }
   });
+  throwCollected(failed);
+  return out as Results<T>;
+}
+
+type AsyncResults<T extends readonly (() => unknown)[]> = { [K in keyof T]: T[K] extends () => infer R ? Awaited<R> : never };
+
+/** checkAll for checks that await (parsing a key, matching it to a certificate). */
+export async function checkAllAsync<T extends readonly (() => unknown)[]>(...checks: T): Promise<AsyncResults<T>> {
+  const failed: InputError[] = [];
+  const out = await Promise.all(checks.map((check) => Promise.resolve().then(check).catch((err: unknown) => collect(err, failed))));
+  throwCollected(failed);
+  return out as AsyncResults<T>;
+}
+
+function collect(err: unknown, failed: InputError[]): undefined {
+  if (!(err instanceof InputError) || err.status !== 400) throw err;
+  failed.push(err);
+  return undefined;
+}
+
+function throwCollected(failed: InputError[]): void {
   // One failure keeps its own shape (its field is what the API and the CLI report).
   if (failed.length === 1) throw failed[0];
   if (failed.length > 1) throw new InputErrors(failed.flatMap((e) => (e instanceof InputErrors ? e.errors : [{ field: e.field, message: e.message }])), failed[0].field);
-  return out as Results<T>;
 }
 
 /** Forms send every field; an empty optional subject attribute means "absent", not "empty". */

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { issueCertificate } from "../certificates/issue";
 import { requestFromCsr } from "../certificates/request";
 import { db } from "../db";
+import { InputErrors } from "../errors";
 import { openssl, opensslCsr, tmpFile } from "../test/openssl";
 import { importIssuer } from "./service";
 
@@ -34,6 +35,13 @@ describe("importing a CA", () => {
     await importIssuer(admin, { name: "serial-ca", ...ca, firstSerial: "100000" });
     const cert = await issueCertificate(admin, "serial-ca", await requestFromCsr({ csr: opensslCsr("/CN=leaf.example").csr }));
     expect(cert.serial).toBe(100000n);
+  });
+
+  it("reports every field at fault in one pass: first serial, certificate and key together", async () => {
+    const err = await importIssuer(admin, { name: "all-wrong", certificate: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----", privateKey: "not a key", firstSerial: "" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputErrors);
+    expect((err as InputErrors).errors.map((e) => e.field).sort()).toEqual(["certificate", "firstSerial", "privateKey"]);
+    expect(await db().issuer.count({ where: { name: "all-wrong" } })).toBe(0);
   });
 
   it("refuses the same CA twice (same key, same subject), writing nothing", async () => {

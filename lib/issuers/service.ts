@@ -8,7 +8,7 @@ import { buildDn, parseDnString, type Dn } from "../pki/dn";
 import { ConflictError, InputError } from "../errors";
 import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
 import { sealIssuerKey } from "../secrets/keys";
-import { checkAll, withoutEmpty } from "../validation";
+import { checkAll, checkAllAsync, withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
 import { certValidityWithinCa, validityWindow } from "./validity";
 import { makeCaCertificate, parseCaOptions, type CaOptions } from "./intermediate";
@@ -166,15 +166,24 @@ export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerC
 /** Imports an existing CA from its certificate and private key; a mismatched pair is refused. */
 export async function importIssuer(actor: Actor, input: ImportIssuer) {
   requirePermission(actor.role, "issuers:write");
-  if (input.firstSerial === undefined || String(input.firstSerial).trim() === "") {
-    throw new InputError("firstSerial", "the first serial is required for an imported CA: a number above every serial this CA has issued before (Rootline cannot know them)");
-  }
-  const s = parseOrThrow(IssuerSettings, { ...input, validityDays: 1 });
-  const cert = parseCertificate(input.certificate, "certificate");
-  if (!cert.isCa) throw new InputError("certificate", "this certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
-  if (cert.keyUsage && !cert.keyUsage.includes("keyCertSign")) throw new InputError("certificate", "this CA certificate does not allow certificate signing (keyUsage lacks keyCertSign)");
-  if (!cert.keyType) throw new InputError("certificate", "the CA's key type is not one Rootline signs with (ECDSA P-256/P-384, RSA 2048/3072/4096)");
-  const key = await importPrivateKey(input.privateKey, undefined, "privateKey");
+  // Independent checks run together, so the form reports every field at fault in one pass.
+  const [s, cert, key] = await checkAllAsync(
+    () => {
+      if (input.firstSerial === undefined || String(input.firstSerial).trim() === "") {
+        throw new InputError("firstSerial", "the first serial is required for an imported CA: a number above every serial this CA has issued before (Rootline cannot know them)");
+      }
+      return parseOrThrow(IssuerSettings, { ...input, validityDays: 1 });
+    },
+    () => {
+      const c = parseCertificate(input.certificate, "certificate");
+      if (!c.isCa) throw new InputError("certificate", "this certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
+      if (c.keyUsage && !c.keyUsage.includes("keyCertSign")) throw new InputError("certificate", "this CA certificate does not allow certificate signing (keyUsage lacks keyCertSign)");
+      if (!c.keyType) throw new InputError("certificate", "the CA's key type is not one Rootline signs with (ECDSA P-256/P-384, RSA 2048/3072/4096)");
+      return c;
+    },
+    () => importPrivateKey(input.privateKey, undefined, "privateKey"),
+  );
+  if (!cert.keyType) throw new InputError("certificate", "the CA's key type is not one Rootline signs with"); // checked above; narrows the type
   if (!(await privateKeyMatchesCertificate(cert, key.keyObject))) {
     throw new InputError("privateKey", "the private key does not belong to this certificate (the public keys differ)");
   }
