@@ -34,6 +34,7 @@ test("an administrator creates an issuer and sees its decoded CA certificate", a
 
 test("an operator issues from a CSR, finds it, opens and downloads it", async ({ page }) => {
   await page.goto("/certificates/issue");
+  await page.getByLabel("Issuer").selectOption("fleet-ca");
   // A malformed CSR: a clear error on the field.
   await page.getByLabel("Certificate signing request (PKCS#10, PEM)").fill("-----BEGIN CERTIFICATE REQUEST-----\nMIIBnotbase64!!\n-----END CERTIFICATE REQUEST-----");
   await page.getByRole("button", { name: "Issue certificate" }).click();
@@ -67,6 +68,7 @@ test("an operator issues from a CSR, finds it, opens and downloads it", async ({
 
 test("an operator issues with a server-generated key and downloads a PKCS#12", async ({ page }) => {
   await page.goto("/certificates/issue");
+  await page.getByLabel("Issuer").selectOption("fleet-ca");
   await page.getByRole("tab", { name: "Generate key on server" }).click();
   await page.getByLabel("Common name (CN)").fill("gateway-12.example");
   await page.getByLabel("Key type").selectOption("ec-p384");

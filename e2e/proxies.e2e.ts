@@ -183,5 +183,6 @@ test("the operator issues the proxy certificate; a running proxy reports a refus
 
   // Every change is in the audit log.
   await page.goto("/audit");
-  for (const action of ["proxy.register", "proxy.policy-change", "proxy.certificate-issue"]) await expect(page.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
+  // The action cell reads "registered proxy" with the inventory name beside it.
+  for (const action of ["proxy.register", "proxy.policy-change", "proxy.certificate-issue"]) await expect(page.getByRole("cell", { name: new RegExp(`\\b${action.replace(".", "\\.")}\\b`) }).first()).toBeVisible();
 });
