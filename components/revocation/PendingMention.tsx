@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { PendingMention } from "@/lib/revocation/history";
 import { actorWord, orderWord } from "@/lib/revocation/words";
+import { count } from "@/lib/plural";
 
 /** A pending revocation as a client component receives it (strings only). */
 export interface PendingMentionData {
@@ -38,7 +39,7 @@ export function PendingMentionList({ pending, serial, issuer, done = false }: { 
       <ul className="mt-1 list-disc space-y-0.5 pl-5">
         {pending.map((p) => (
           <li key={p.id}>
-            <Link className="font-medium underline" href={`/revocation/${p.id}`}>serial <span className="font-mono">{p.serial}</span></Link> ({p.order}), opened {p.opened} by {p.createdBy}, {p.awaiting} holder{p.awaiting === 1 ? "" : "s"} awaited
+            <Link className="font-medium underline" href={`/revocation/${p.id}`}>serial <span className="font-mono">{p.serial}</span></Link> ({p.order}), opened {p.opened} by {p.createdBy}, {count(p.awaiting, "holder")} awaited
             {BigInt(p.serial) <= n ? <> — completing serial <span className="font-mono">{serial}</span> completes it too</> : null}.
           </li>
         ))}

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { createPasswordResetLink, resetPath, setUserRole, signOutEverywhere } from "@/lib/auth";
 import { actorOf, requireUser } from "@/app/_lib/session";
 import { formError, str, type FormState } from "@/app/_lib/actions";
+import { count } from "@/lib/plural";
 
 export async function setRoleAction(_prev: FormState, form: FormData): Promise<FormState> {
   const me = await requireUser("users:manage");
@@ -35,7 +36,7 @@ export async function endSessionsAction(_prev: FormState, form: FormData): Promi
   try {
     const r = await signOutEverywhere(actorOf(me), str(form, "userId"));
     revalidatePath(`/users/${str(form, "userId")}`);
-    return { status: "ok", message: `ended ${r.sessionsEnded} session${r.sessionsEnded === 1 ? "" : "s"}` };
+    return { status: "ok", message: `ended ${count(r.sessionsEnded, "session")}` };
   } catch (err) {
     return formError(err, form);
   }
