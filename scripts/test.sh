@@ -5,9 +5,14 @@ source "$(dirname "$0")/lib.sh"
 ensure_deps
 ensure_client
 
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  echo "rootline: installing Debian's chromium for the end-to-end tests…"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+# Debian packages the suites drive as real peers: Chromium (Playwright), certbot (ACME).
+missing=()
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+command -v certbot >/dev/null || missing+=(certbot)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "rootline: installing Debian's ${missing[*]} for the tests…"
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 rm -rf test-results && mkdir -p test-results

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { apiRoute } from "./api";
 import { issueFromCsr } from "./certificates";
 import { HEALTH_HEADERS, healthReply } from "./health";
+import { protocolContext, protocolHandler } from "./protocols";
 import { repositoryReply } from "./repository";
 
 /**
@@ -31,12 +32,30 @@ async function sendWeb(req: IncomingMessage, res: ServerResponse, r: Response): 
   res.end(Buffer.from(await r.arrayBuffer()));
 }
 
+/** ACME, EST and OCSP (lib/http/protocols.ts): web Request in, Response out, with the socket's facts beside it. */
+async function standardProtocol(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const target = req.url ?? "/";
+  const handler = await protocolHandler(target.split("?", 1)[0]);
+  if (!handler) return false;
+  const ctx = protocolContext(req);
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const request = new Request(new URL(target, ctx.baseUrl), {
+    method,
+    headers: req.headers as Record<string, string>,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+    duplex: "half",
+  } as RequestInit);
+  await sendWeb(req, res, await handler(request, ctx));
+  return true;
+}
+
 /** Returns true when it answered the request. */
 export async function fastPath(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const method = req.method ?? "GET";
   const target = req.url ?? "/";
   // Cheap prefix test first: most requests are for pages and go to Next untouched.
-  if (!target.startsWith("/api/")) return false;
+  if (!target.startsWith("/api/")) return target.startsWith("/acme/") || target.startsWith("/.well-known/est/") || target.startsWith("/ocsp") ? standardProtocol(req, res) : false;
   if (method === "GET" || method === "HEAD") {
     const r = await repositoryReply(target, (req.headers["if-none-match"] as string | undefined) ?? null, method === "HEAD");
     if (r) {
