@@ -146,3 +146,36 @@ export async function renewalMethods(issuerName: string): Promise<Map<bigint, Re
   });
   return new Map(rows.map((r) => [r.serial, r.renewedVia as RenewalMethod]));
 }
+
+/**
+ * A renewal through a standard protocol, in the caller's transaction: an ACME order that
+ * replaces a certificate (RFC 9773 `replaces`, or the same identifiers from the same
+ * account), or an EST `simplereenroll` over mutual TLS.
+ * - With a pending renewal request on the old certificate, the replacement settles it
+ *   exactly as a token renewal does (renewInTx: same subject, new key, the RN moves once
+ *   the last one is in), recorded as renewed via `via`.
+ * - Without one, it is an ordinary issuance that supersedes nothing: `settled` is false and
+ *   the caller issues as usual (returns null).
+ * `proof`: the old certificate's key authenticated this request (EST re-enrolment): refused
+ * with 403 when that key is distrusted (revoked for keyCompromise and the like), as
+ * renewWithProof is.
+ */
+export async function renewThroughProtocol(
+  tx: Tx,
+  actor: Actor,
+  input: { issuer: string; serial: bigint; request: (old: OldCertificate) => Promise<SignRequest>; via: "acme" | "est"; proof: boolean; now?: Date },
+): Promise<Awaited<ReturnType<typeof renewInTx>> | null> {
+  const now = input.now ?? new Date();
+  const issuer = await loadIssuer(tx, input.issuer);
+  const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial: input.serial } } });
+  if (!old) throw new NotFoundError("serial", `issuer "${input.issuer}" has no certificate with serial ${input.serial}`);
+  if (input.proof) {
+    const why = await proofRefusal(tx, old);
+    if (why) throw new InputError("certificate", `${why}: its key cannot authenticate a renewal`, 403);
+  }
+  const pending = await tx.renewalRequest.findFirst({ where: { certificateId: old.id, status: "pending", revocation: { status: "pending" } }, select: { id: true } });
+  if (!pending) return null;
+  return renewInTx(tx, actor, input.issuer, input.serial, input.request, now, input.via);
+}
+
+export type { OldCertificate };
