@@ -1,0 +1,21 @@
+/**
+ * An ACME problem document (RFC 8555 6.7, RFC 7807): what every ACME failure becomes on
+ * the wire, `application/problem+json` with `type` urn:ietf:params:acme:error:{type}.
+ */
+export class AcmeProblem extends Error {
+  constructor(
+    /** The short ACME error type: "malformed", "badNonce", "rejectedIdentifier", "unauthorized"… */
+    public readonly type: string,
+    public readonly detail: string,
+    public readonly status: number = 400,
+    /** Extra members: `subproblems`, `identifier`, `algorithms`. */
+    public readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = "AcmeProblem";
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: `urn:ietf:params:acme:error:${this.type}`, detail: this.detail, status: this.status, ...this.extra };
+  }
+}
