@@ -7,4 +7,6 @@ rm -rf "$ROOTLINE_DATA_DIR"
 mkdir -p "$ROOTLINE_DATA_DIR"
 unset DATABASE_URL
 npx prisma migrate deploy >/dev/null
+# HTTPS on the next port, once a test creates the issuer "e2e-https" (it waits until then).
+export ROOTLINE_HTTPS_PORT="${E2E_HTTPS_PORT:-$((port + 1))}" ROOTLINE_HTTPS_ISSUER=e2e-https
 PORT="$port" HOST=127.0.0.1 exec npx tsx server.ts

@@ -54,6 +54,14 @@ export const AUDIT_ACTIONS = [
   "proxy.delete",
   "proxy.certificate-issue",
   "profile.create",
+  "acme.account-create",
+  "acme.account-update",
+  "acme.account-deactivate",
+  "acme.account-key-change",
+  "acme.policy-change",
+  "acme.eab-key-create",
+  "acme.eab-key-revoke",
+  "est.secret-create",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -56,6 +56,14 @@ export const AUDIT_LABELS: Record<AuditAction, string> = {
   "proxy.delete": "deleted proxy",
   "proxy.certificate-issue": "issued proxy certificate",
   "profile.create": "added certificate profile",
+  "acme.account-create": "registered ACME account",
+  "acme.account-update": "updated ACME account",
+  "acme.account-deactivate": "deactivated ACME account",
+  "acme.account-key-change": "changed ACME account key",
+  "acme.policy-change": "changed ACME policy",
+  "acme.eab-key-create": "created ACME account binding key",
+  "acme.eab-key-revoke": "revoked ACME account binding key",
+  "est.secret-create": "created EST enrolment secret",
 };
 
 /** The label of any action the log holds; one no longer in the inventory still reads as words. */

@@ -5,6 +5,7 @@ import * as agent from "./commands/agent";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
 import * as device from "./commands/device";
+import * as est from "./commands/est";
 import * as issuer from "./commands/issuer";
 import * as lineage from "./commands/lineage";
 import * as masterKey from "./commands/masterKey";
@@ -17,7 +18,7 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est];
 
 const NO_DATABASE = new Set(["device", "plan", "agent", "proxy"]);
 

@@ -1,46 +1,26 @@
 import { SYSTEM, type Actor } from "../auth/actor";
-import { issueCertificate } from "../certificates/issue";
-import { requestWithGeneratedKey } from "../certificates/request";
-import { issuerByName } from "../store/state";
 import { db } from "../db";
 import { parseCertificateDer } from "../pki/certificate";
-import { renewGeneratedKey } from "../revocation/renewal";
+import { ensureOwnCredential, refreshOwnCredential, type OwnCertificateSpec, type OwnCredential } from "../revocation/ownCredential";
 import { startTlsRepository, type TlsRepository } from "../revocation/tlsRepository";
-import { unsealCertificateKey } from "../secrets/keys";
 
 export const REPOSITORY_SUBJECT = "CN=rootline-repository";
-const RENEW_BEFORE_MS = 30 * 86_400_000;
 const actor: Actor = { ...SYSTEM, name: "tls-repository" };
 
-export interface RepositoryCredential {
-  serial: bigint;
-  certDer: Uint8Array;
-  keyPkcs8: Uint8Array;
-}
+export type RepositoryCredential = OwnCredential;
 
 /**
  * The TLS repository's own server certificate (SPEC 2.2, second form): issued by the
- * same CA like any server certificate, so it is subject to the RN too. Kept current
- * here: renewed when a prefix revocation asks for it, when it fell below the RN, or a
- * month before it expires. Its key is generated and sealed by Rootline.
+ * same CA like any server certificate, so it is subject to the RN too. Kept current by
+ * lib/revocation/ownCredential.ts (renewal requests, RN, expiry), with the repository
+ * profile's marker that devices require.
  */
+function repositorySpec(issuer: string, hosts: string[]): OwnCertificateSpec {
+  return { issuer, actor, subject: REPOSITORY_SUBJECT, profile: "repository", sans: hosts, fits: hasRepositoryMarker };
+}
+
 export async function ensureRepositoryCredential(issuerName: string, hosts: string[], now = new Date()): Promise<RepositoryCredential> {
-  const issuer = await issuerByName(db(), issuerName, { id: true, revocationNumber: true });
-  const current = await db().certificate.findFirst({
-    where: { issuerId: issuer.id, profile: "repository", status: "valid", sealedKey: { not: null } },
-    orderBy: { serial: "desc" },
-    select: { id: true, serial: true, der: true, sealedKey: true, notAfter: true },
-  });
-  const pending = current && (await db().renewalRequest.count({ where: { certificateId: current.id, status: "pending" } })) > 0;
-  let id = current?.id;
-  if (current && pending) {
-    id = (await renewGeneratedKey(actor, { issuer: issuerName, serial: current.serial, now })).replacement.id;
-  } else if (!current || current.serial < issuer.revocationNumber || current.notAfter.getTime() - now.getTime() < RENEW_BEFORE_MS || !hasRepositoryMarker(current.der)) {
-    const req = await requestWithGeneratedKey({ subject: REPOSITORY_SUBJECT, keyType: "ec-p256", profile: "repository", sans: hosts }, { internal: true });
-    id = (await issueCertificate(actor, issuerName, req, { now })).id;
-  }
-  const c = await db().certificate.findUniqueOrThrow({ where: { id }, select: { issuerId: true, serial: true, der: true, sealedKey: true } });
-  return { serial: c.serial, certDer: c.der, keyPkcs8: unsealCertificateKey({ ...c, sealedKey: c.sealedKey! }) };
+  return ensureOwnCredential(repositorySpec(issuerName, hosts), now);
 }
 
 /** Certificates issued before devices required the repository EKU lack it: replace them. */
@@ -55,7 +35,7 @@ function hasRepositoryMarker(der: Uint8Array): boolean {
  */
 export async function serveTlsRepository(o: { issuer: string; port: number; host?: string; hosts?: string[]; refreshMs?: number }): Promise<TlsRepository & { stop(): Promise<void> }> {
   const hosts = o.hosts?.length ? o.hosts : ["DNS:localhost", "IP:127.0.0.1"];
-  let cred = await ensureRepositoryCredential(o.issuer, hosts);
+  const cred = await ensureRepositoryCredential(o.issuer, hosts);
   const repo = await startTlsRepository({
     port: o.port,
     host: o.host ?? "127.0.0.1",
@@ -63,20 +43,10 @@ export async function serveTlsRepository(o: { issuer: string; port: number; host
     keyPkcs8: cred.keyPkcs8,
     getRevocationNumber: async (name) => (await db().issuer.findUnique({ where: { name }, select: { revocationNumber: true } }))?.revocationNumber ?? null,
   });
-  const timer = setInterval(() => {
-    ensureRepositoryCredential(o.issuer, hosts)
-      .then((next) => {
-        if (next.serial !== cred.serial) {
-          cred = next;
-          repo.setCertificate(next.certDer, next.keyPkcs8);
-        }
-      })
-      .catch((err) => console.error("rootline: TLS repository certificate refresh failed:", err));
-  }, o.refreshMs ?? 60_000);
-  timer.unref();
+  const stopRefresh = refreshOwnCredential(repositorySpec(o.issuer, hosts), cred, (next) => repo.setCertificate(next.certDer, next.keyPkcs8), o.refreshMs ?? 60_000, "TLS repository");
   return Object.assign(repo, {
     async stop() {
-      clearInterval(timer);
+      stopRefresh();
       await repo.close();
     },
   });

@@ -4,14 +4,24 @@
  * rotation-run engine's timer, 404 for anything else. For fault
  * tests that need the real request path in a separate process but no `next build`.
  * Prints "listening <port>" once ready.
+ *
+ * HTTPS as server.ts does it (lib/https), for protocol tests with real clients: with
+ * ROOTLINE_HTTPS_PORT (0: any free port), ROOTLINE_HTTPS_ISSUER and optionally
+ * ROOTLINE_HTTPS_NAMES / ROOTLINE_HTTPS_CHECK_SECONDS, the same handler also listens on
+ * HTTPS, and "listening-https <port>" is printed (after "listening <port>") once it does —
+ * when the issuer exists, which may be later.
  */
 import http from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { cliFailure } from "../errors";
 import { fastPath } from "../http/fastPath";
+import { httpsConfigFromEnv } from "../https/config";
+import { startHttpsListener, type HttpsListener } from "../https/listener";
 import { startRunTimer } from "../rotation-run/timer";
 
 startRunTimer();
 
-const server = http.createServer((req, res) => {
+const handler = (req: IncomingMessage, res: ServerResponse) => {
   fastPath(req, res)
     .then((answered) => {
       if (!answered) {
@@ -25,6 +35,29 @@ const server = http.createServer((req, res) => {
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
       res.end('{"error":"internal error; nothing was changed"}');
     });
+};
+const server = http.createServer(handler);
+let secure: HttpsListener | null = null;
+let stopWaiting = () => {};
+server.listen(0, "127.0.0.1", () => {
+  console.log(`listening ${(server.address() as { port: number }).port}`);
+  let config;
+  try {
+    config = httpsConfigFromEnv();
+  } catch (err) {
+    console.error(cliFailure(err).message);
+    process.exit(2);
+  }
+  if (!config) return;
+  startHttpsListener(config, "127.0.0.1", handler, (s) => (stopWaiting = s))
+    .then((l) => {
+      secure = l;
+      if (l) console.log(`listening-https ${l.port}`);
+    })
+    .catch((err) => console.error("rootline: the HTTPS listener did not start:", err));
 });
-server.listen(0, "127.0.0.1", () => console.log(`listening ${(server.address() as { port: number }).port}`));
-process.once("SIGTERM", () => server.close(() => process.exit(0)));
+process.once("SIGTERM", () => {
+  stopWaiting();
+  void secure?.stop();
+  server.close(() => process.exit(0));
+});

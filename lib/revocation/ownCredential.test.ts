@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM, type Actor } from "../auth/actor";
+import { db } from "../db";
+import { createIssuer } from "../issuers/service";
+import { ensureOwnCredential, type OwnCertificateSpec } from "./ownCredential";
+import { startRevocation } from "./prefix";
+import { raiseRevocationNumber } from "./rn";
+
+const admin: Actor = { kind: "cli", name: "test", role: "administrator" };
+const spec = (issuer: string, sans = ["DNS:localhost", "IP:127.0.0.1"]): OwnCertificateSpec => ({ issuer, actor: { ...SYSTEM, name: "https-listener" }, subject: "CN=rootline-https", profile: "server", sans });
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  await createIssuer(admin, { name: "own", keyType: "ec-p256", certValidityDays: 90 });
+  await createIssuer(admin, { name: "short-lived", keyType: "ec-p256", validityDays: 20 });
+});
+
+describe("Rootline's own server certificates", () => {
+  it("issued once, then kept while good", async () => {
+    const first = await ensureOwnCredential(spec("own"));
+    expect((await ensureOwnCredential(spec("own"))).serial).toBe(first.serial);
+    const row = await db().certificate.findFirstOrThrow({ where: { serial: first.serial, issuer: { name: "own" } } });
+    expect(row).toMatchObject({ subject: "CN=rootline-https", profile: "server", sans: "DNS:localhost, IP:127.0.0.1" });
+  });
+
+  it("replaced when the names change, a month before expiry, and below the RN", async () => {
+    const a = await ensureOwnCredential(spec("own"));
+    const b = await ensureOwnCredential(spec("own", ["DNS:ca.example"]));
+    expect(b.serial).toBeGreaterThan(a.serial);
+    const c = await ensureOwnCredential(spec("own", ["DNS:ca.example"]), new Date(Date.now() + 61 * DAY));
+    expect(c.serial).toBeGreaterThan(b.serial);
+    const issuer = await db().issuer.findUniqueOrThrow({ where: { name: "own" } });
+    await db().$transaction((tx) => raiseRevocationNumber(tx, admin, issuer.id, c.serial + 1n, "test"));
+    expect((await ensureOwnCredential(spec("own", ["DNS:ca.example"]))).serial).toBeGreaterThan(c.serial);
+  });
+
+  it("renews when a prefix revocation asks, even as its target, settling the request", async () => {
+    const cur = await ensureOwnCredential(spec("own"));
+    const started = await startRevocation(admin, { issuer: "own", serial: cur.serial, reason: "superseded", order: "renew-first" });
+    const next = await ensureOwnCredential(spec("own"));
+    expect(next.serial).toBeGreaterThan(cur.serial);
+    expect(await db().renewalRequest.findFirstOrThrow({ where: { revocationId: started.id, serial: cur.serial } })).toMatchObject({ status: "renewed", renewedVia: "generated-key" });
+    // The certificate for the other names (previous test) is in the prefix too: the revocation waits for it.
+    const status = async () => (await db().revocation.findUniqueOrThrow({ where: { id: started.id } })).status;
+    expect(await status()).toBe("pending");
+    await ensureOwnCredential(spec("own", ["DNS:ca.example"]));
+    expect(await status()).toBe("completed");
+  });
+
+  it("does not churn under a CA that ends within the month (certificates stop at the CA's end)", async () => {
+    const a = await ensureOwnCredential(spec("short-lived"));
+    expect((await ensureOwnCredential(spec("short-lived"))).serial).toBe(a.serial);
+  });
+});
