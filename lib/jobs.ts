@@ -1,3 +1,4 @@
+import { purgeAcme } from "./acme/purge";
 import { runGenerationSchedule } from "./generations/schedule";
 import { runSweep } from "./revocation/sweep";
 import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
@@ -16,6 +17,7 @@ import { startRunTimer } from "./rotation-run/timer";
  *   of each lineage when its lead time is reached); `now` injects a clock for tests;
  * - the CA-information download server when ROOTLINE_DOWNLOADS_LINEAGE is set, on
  *   ROOTLINE_DOWNLOADS_PORT (default 8443) and ROOTLINE_DOWNLOADS_HOST (default 0.0.0.0).
+ * - every 10 minutes, the purge of expired ACME nonces and dead orders (lib/acme/purge.ts).
  * Several app processes may sweep at once: sweeps serialize on the database.
  * Returns what stops the timers.
  */
@@ -44,6 +46,9 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
     timer.unref();
     stopSweep = () => clearInterval(timer);
   }
+  // ACME housekeeping (lib/acme/purge.ts) runs even with the sweep off: nonces pile up with traffic.
+  const acmePurge = setInterval(() => void purgeAcme().catch((err) => console.error("rootline: ACME purge failed:", err)), 10 * 60_000);
+  acmePurge.unref();
   const issuer = env.ROOTLINE_TLS_REPOSITORY_ISSUER;
   if (issuer) {
     void import("./repository/tlsService")
@@ -70,6 +75,7 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
       .catch((err) => console.error(`rootline: download server for ${lineage} did not start:`, err.message));
   }
   return () => {
+    clearInterval(acmePurge);
     stopDownloads();
     stopSweep();
     stopRuns();

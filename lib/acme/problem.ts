@@ -10,6 +10,8 @@ export class AcmeProblem extends Error {
     public readonly status: number = 400,
     /** Extra members: `subproblems`, `identifier`, `algorithms`. */
     public readonly extra: Record<string, unknown> = {},
+    /** Response headers beside the document: Location (a key-change conflict), Retry-After. */
+    public readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = "AcmeProblem";

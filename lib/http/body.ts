@@ -6,6 +6,11 @@ import { isMediaType } from "./mediaType";
  * length first, then the bytes that arrive): 415 for another type, 413 past the cap.
  */
 export async function readCappedBody(req: Request, mediaType: string, maxBytes: number): Promise<string> {
+  return (await readCappedBytes(req, mediaType, maxBytes)).toString("utf8");
+}
+
+/** The same, as bytes (binary bodies: OCSP requests). */
+export async function readCappedBytes(req: Request, mediaType: string, maxBytes: number): Promise<Buffer> {
   if (!isMediaType(req.headers.get("content-type"), mediaType)) throw new InputError("body", `send the request body as ${mediaType}`, 415);
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new InputError("body", `the request body is too large (${declared} bytes; at most ${maxBytes})`, 413);
@@ -22,5 +27,5 @@ export async function readCappedBody(req: Request, mediaType: string, maxBytes: 
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
