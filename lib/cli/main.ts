@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { cliFailure } from "../errors";
 import { CliExit } from "./io";
+import * as acme from "./commands/acme";
 import * as agent from "./commands/agent";
 import * as audit from "./commands/audit";
 import * as cert from "./commands/cert";
@@ -18,7 +19,7 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est, acme];
 
 const NO_DATABASE = new Set(["device", "plan", "agent", "proxy"]);
 

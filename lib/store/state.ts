@@ -21,8 +21,8 @@ export type RenewalStatus = (typeof RENEWAL_STATUSES)[number];
 
 /**
  * How a renewal was authenticated: stored on the RenewalRequest and in its audit event.
- * acme and est are reserved for those enrolment protocols (not built yet): the history
- * (lib/revocation/history.ts) already has words for them.
+ * acme: an ACME order that replaced the certificate (lib/acme/finalize.ts); est: an EST
+ * simplereenroll over mutual TLS (lib/est/enroll.ts). Both go through renewThroughProtocol.
  */
 export const RENEWAL_METHODS = ["token", "proof-of-possession", "operator", "generated-key", "acme", "est"] as const;
 export type RenewalMethod = (typeof RENEWAL_METHODS)[number];

@@ -11,6 +11,7 @@ import { Badge, Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
 import { ButtonLink } from "@/components/ui/Button";
 import { can } from "@/lib/auth/roles";
+import { ProtocolsCard } from "./ProtocolsCard";
 
 export default async function IssuerPage({ params }: { params: Promise<{ name: string }> }) {
   const me = await requireUser();
@@ -63,6 +64,7 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
         </Card>
         <Card title="CA certificate" className="xl:col-span-2"><CertificateView d={details} /></Card>
       </div>
+      <ProtocolsCard issuer={issuer.name} canWrite={can(me.role, "issuers:write")} />
       {/* Roots that finished rotation runs replaced: kept sealed; certificates not re-signed still chain to them. */}
       <Card title="Root key history" className="mt-6">
         {retired.length === 0 ? (
