@@ -5,7 +5,7 @@ import type { Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
 import { db, type Tx } from "../db";
 import { ConflictError, InputError, NotFoundError } from "../errors";
-import { seal, unseal } from "../secrets";
+import { sealEabKey, unsealEabKey } from "../secrets/keys";
 import { issuerByName } from "../store/state";
 import { AcmeProblem } from "./problem";
 
@@ -16,8 +16,6 @@ import { AcmeProblem } from "./problem";
  * sealed at rest with the master key, bound to its own row.
  */
 
-const PURPOSE = "rootline:acme-eab-hmac-key";
-const binding = (keyId: string) => `acme-eab:${keyId}`;
 const MAX_LABEL = 100;
 
 export type EabKeyStatus = "unused" | "used" | "revoked";
@@ -46,7 +44,7 @@ export async function createEabKey(actor: Actor, issuerName: string, label: stri
   const hmac = crypto.randomBytes(32);
   return db().$transaction(async (tx) => {
     const issuer = await issuerByName(tx, issuerName, { id: true, name: true });
-    await tx.acmeEabKey.create({ data: { id: keyId, issuerId: issuer.id, label: l, sealedKey: seal(hmac, PURPOSE, binding(keyId)), createdBy: `${actor.kind}:${actor.name}` } });
+    await tx.acmeEabKey.create({ data: { id: keyId, issuerId: issuer.id, label: l, sealedKey: sealEabKey(hmac, { id: keyId }), createdBy: `${actor.kind}:${actor.name}` } });
     await appendAudit(tx, actor, { action: "acme.eab-key-create", targetType: "issuer", targetId: issuer.id, after: { issuer: issuer.name, keyId, label: l } });
     return { keyId, hmacKey: hmac.toString("base64url") };
   });
@@ -111,7 +109,7 @@ export async function verifyExternalAccountBinding(tx: Tx, issuerId: string, eab
   // Another issuer's key reads as unknown: a kid says nothing about other CAs.
   if (!key || key.issuerId !== issuerId) throw unauthorized(`externalAccountBinding: unknown key identifier "${header.kid}" for this CA`);
   // Unsealed outside the try: a key that does not open is the server's fault, not a bad MAC.
-  const hmacKey = unseal(key.sealedKey, PURPOSE, binding(key.id));
+  const hmacKey = unsealEabKey(key);
   let payload: Uint8Array;
   try {
     ({ payload } = await flattenedVerify(eab, hmacKey, { algorithms: ["HS256"] }));

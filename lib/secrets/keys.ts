@@ -8,6 +8,8 @@ export const PURPOSE = {
   rotationKey: "rootline:rotation-new-root-key",
   /** A lineage's distribution key (SPEC 3): signs CA information only. */
   distributionKey: "rootline:lineage-distribution-key",
+  /** An ACME External Account Binding HMAC key (lib/acme/eab.ts). */
+  eabKey: "rootline:acme-eab-hmac-key",
 } as const;
 
 // Bindings use what is fixed when the key is sealed and never changes: an issuer's
@@ -15,6 +17,7 @@ export const PURPOSE = {
 const issuerBinding = (name: string) => `issuer:${name}`;
 const runBinding = (runId: string) => `rotation-run:${runId}`;
 const lineageBinding = (name: string) => `lineage:${name}`;
+const eabBinding = (keyId: string) => `acme-eab:${keyId}`;
 const certificateBinding = (c: { issuerId: string; serial: bigint }) => `certificate:${c.issuerId}:${c.serial}`;
 
 export function sealIssuerKey(pkcs8: Uint8Array, issuer: { name: string }): Uint8Array<ArrayBuffer> {
@@ -47,4 +50,12 @@ export function sealDistributionKey(pkcs8: Uint8Array, lineage: { name: string }
 
 export function unsealDistributionKey(lineage: { name: string; sealedDistributionKey: Uint8Array }): Buffer {
   return unseal(lineage.sealedDistributionKey, PURPOSE.distributionKey, lineageBinding(lineage.name));
+}
+
+export function sealEabKey(hmacKey: Uint8Array, key: { id: string }): Uint8Array<ArrayBuffer> {
+  return seal(hmacKey, PURPOSE.eabKey, eabBinding(key.id));
+}
+
+export function unsealEabKey(key: { id: string; sealedKey: Uint8Array }): Buffer {
+  return unseal(key.sealedKey, PURPOSE.eabKey, eabBinding(key.id));
 }

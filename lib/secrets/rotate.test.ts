@@ -18,7 +18,8 @@ import { startRun } from "../rotation-run/start";
 import { importTopology } from "../topologies/service";
 import { fig46 } from "../topologies/samples";
 import { SimFleet } from "../test/rotationSim";
-import { unsealRunKey } from "./keys";
+import { unsealEabKey, unsealRunKey } from "./keys";
+import { createEabKey } from "../acme/eab";
 
 const admin = { kind: "cli", name: "t", role: "administrator" } as const;
 const original = process.env.ROOTLINE_MASTER_KEY;
@@ -94,6 +95,19 @@ describe("master key rotation", () => {
     expect(unsealRunKey(await db().rotationRun.findUniqueOrThrow({ where: { id: second.id } })).equals(runKey)).toBe(true);
     const after = await db().retiredRoot.findUniqueOrThrow({ where: { id: retired.id } });
     expect(unsealIssuerKey({ name: issuer.name, sealedKey: after.sealedKey }).equals(retiredKey)).toBe(true);
+  });
+
+  it("re-seals ACME EAB keys: an unused one still opens once the old master key is gone", async () => {
+    await createIssuer(admin, { name: "eab-ca", keyType: "ec-p256" });
+    const { keyId, hmacKey } = await createEabKey(admin, "eab-ca", "rotated");
+    process.env.ROOTLINE_PREVIOUS_MASTER_KEY = process.env.ROOTLINE_MASTER_KEY;
+    process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("base64");
+    resetMasterKeysForTests();
+    expect((await rotateMasterKey(admin)).rootKeys).toBeGreaterThanOrEqual(1); // earlier tests' root keys too
+    delete process.env.ROOTLINE_PREVIOUS_MASTER_KEY;
+    resetMasterKeysForTests();
+    const row = await db().acmeEabKey.findUniqueOrThrow({ where: { id: keyId } });
+    expect(unsealEabKey(row).toString("base64url")).toBe(hmacKey);
   });
 
   it("a sealed key copied from one issuer row to another does not open there", async () => {

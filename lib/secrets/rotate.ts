@@ -4,7 +4,7 @@ import { remacAnchors } from "../audit/anchor";
 import { db, type Tx } from "../db";
 import { ConflictError } from "../errors";
 import { otherKeyHolders } from "./holders";
-import { sealCertificateKey, sealDistributionKey, sealIssuerKey, sealRunKey, unsealCertificateKey, unsealDistributionKey, unsealIssuerKey, unsealRunKey } from "./keys";
+import { sealCertificateKey, sealDistributionKey, sealEabKey, sealIssuerKey, sealRunKey, unsealCertificateKey, unsealDistributionKey, unsealEabKey, unsealIssuerKey, unsealRunKey } from "./keys";
 import { masterKeys } from "./masterKey";
 import { isCurrentSeal } from "./seal";
 
@@ -70,6 +70,12 @@ async function resealRootKeys(tx: Tx): Promise<number> {
   for (const l of await tx.lineage.findMany({ select: { id: true, name: true, sealedDistributionKey: true } })) {
     if (isCurrentSeal(l.sealedDistributionKey)) continue;
     await tx.lineage.update({ where: { id: l.id }, data: { sealedDistributionKey: sealDistributionKey(unsealDistributionKey(l), l) } });
+    n++;
+  }
+  // ACME EAB HMAC keys (lib/acme/eab.ts): an unused one must still open after the old master key is gone.
+  for (const k of await tx.acmeEabKey.findMany({ where: { revokedAt: null }, select: { id: true, sealedKey: true } })) {
+    if (isCurrentSeal(k.sealedKey)) continue;
+    await tx.acmeEabKey.update({ where: { id: k.id }, data: { sealedKey: sealEabKey(unsealEabKey(k), k) } });
     n++;
   }
   return n;
