@@ -168,6 +168,27 @@ describe("ACME orders: http-01, finalize, download, revoke", () => {
     expect(problemType(await c.post((o.body as { finalize: string }).finalize, { csr: Buffer.from(csr.der).toString("base64url") }))).toBe("orderNotReady");
   });
 
+  it("restarts a validation a dead process left processing, once, when the authorization is read", async () => {
+    const c = await acmeClientFor();
+    await c.register();
+    const o = await c.newOrder(["a.rootline.test"]);
+    const authzUrl = (o.body as { authorizations: string[] }).authorizations[0];
+    const ch = ((await c.post(authzUrl)).body as { challenges: { url: string; token: string }[] }).challenges[0];
+    // As a process killed mid-fetch leaves it: processing, claimed two minutes ago, nothing running.
+    const id = ch.url.split("/").pop()!;
+    await db().acmeChallenge.update({ where: { id }, data: { status: "processing", processingSince: new Date(Date.now() - 120_000) } });
+    env.responder.serve(ch.token, `${ch.token}.${await calculateJwkThumbprint(c.key.jwk, "sha256")}`);
+    const done = await c.poll(authzUrl);
+    expect(done.body).toMatchObject({ status: "valid", challenges: [{ status: "valid" }] });
+    // A fresh claim (another instance's validation still running) is left alone.
+    const o2 = await c.newOrder(["b.rootline.test"]);
+    const authz2 = (o2.body as { authorizations: string[] }).authorizations[0];
+    const ch2 = ((await c.post(authz2)).body as { challenges: { url: string }[] }).challenges[0];
+    await db().acmeChallenge.update({ where: { id: ch2.url.split("/").pop()! }, data: { status: "processing", processingSince: new Date() } });
+    await c.post(authz2);
+    expect((await db().acmeChallenge.findUniqueOrThrow({ where: { id: ch2.url.split("/").pop()! } })).status).toBe("processing");
+  });
+
   it("refuses a CSR that does not name exactly the order's identifiers, then accepts a good one", async () => {
     const c = await acmeClientFor();
     await c.register();

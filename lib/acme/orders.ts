@@ -4,7 +4,7 @@ import { AcmeProblem } from "./problem";
 import { identifierKey, identifiersOfSans, orderIdentifiers, type Identifier } from "./identifiers";
 import { certificateForCertId } from "./renewalInfo";
 import { body, isRead, type AcmeIssuer, type SignedRequest } from "./request";
-import { startValidation } from "./validation";
+import { claimValidation, reclaimOrphanedValidations } from "./validation";
 
 /**
  * Orders, authorizations and challenges (RFC 8555 7.1.3-7.1.5, 7.4, 7.5). One
@@ -87,6 +87,7 @@ async function loadAuthz(issuer: AcmeIssuer, authzId: string, accountId: string)
   const a = await db().acmeAuthorization.findFirst({ where: { id: authzId, order: { account: { issuerId: issuer.id } } }, include: { challenges: true, order: { select: { accountId: true } } } });
   if (!a) throw new AcmeProblem("malformed", "no such authorization", 404);
   if (a.order.accountId !== accountId) throw new AcmeProblem("unauthorized", "this authorization belongs to another account", 403);
+  if (a.status === "pending" && a.challenges.some((c) => c.status === "processing")) await reclaimOrphanedValidations(a.id);
   if (a.status === "pending" && a.expires <= new Date()) {
     await db().acmeAuthorization.updateMany({ where: { id: a.id, status: "pending" }, data: { status: "expired" } });
     return { ...a, status: "expired" };
@@ -138,13 +139,15 @@ export async function challenge(req: SignedRequest, issuer: AcmeIssuer, challeng
   if (!c) throw new AcmeProblem("malformed", "no such challenge", 404);
   if (c.authorization.order.accountId !== req.account!.id) throw new AcmeProblem("unauthorized", "this challenge belongs to another account", 403);
   const authzUrl = issuer.urls.authz(c.authorizationId);
-  if (req.payload === "") return { challenge: c, authzUrl };
+  if (req.payload === "") {
+    if (c.status === "processing") await reclaimOrphanedValidations(c.authorizationId);
+    return { challenge: c, authzUrl };
+  }
   const p = body(req);
   if (Object.keys(p).length !== 0) throw new AcmeProblem("malformed", "respond to a challenge with an empty object {}");
   const authz = await loadAuthz(issuer, c.authorizationId, req.account!.id);
   if (c.status !== "pending" || authz.status !== "pending") return { challenge: c, authzUrl };
-  const { count } = await db().acmeChallenge.updateMany({ where: { id: c.id, status: "pending" }, data: { status: "processing" } });
-  if (count === 1) startValidation(c.id);
+  await claimValidation(c.id);
   return { challenge: { ...c, status: "processing" }, authzUrl };
 }
 

@@ -6,10 +6,37 @@ import { AcmeProblem } from "./problem";
  * Validates http-01 challenges off the request (RFC 8555 7.5.1): the challenge is
  * "processing" while the fetch runs; no transaction is held across it. The result moves
  * the challenge, its authorization and, when it settles the last one, the order, in one
- * transaction. A process that dies mid-fetch leaves the challenge processing (the order
- * then expires).
+ * transaction. A process that dies mid-fetch leaves the challenge processing; the next
+ * read of its authorization or challenge, on any instance, starts it again once it has been
+ * processing for ORPHANED_AFTER_MS (far past the fetch's own deadline).
  */
 const inFlight = new Set<Promise<void>>();
+export const ORPHANED_AFTER_MS = 60_000;
+
+/** pending → processing (the client's POST {}): true when this call claimed it and validation started. */
+export async function claimValidation(challengeId: string, now = new Date()): Promise<boolean> {
+  const { count } = await db().acmeChallenge.updateMany({ where: { id: challengeId, status: "pending" }, data: { status: "processing", processingSince: now } });
+  if (count === 1) startValidation(challengeId);
+  return count === 1;
+}
+
+/**
+ * Restarts validations of the authorization's challenges that a dead process left processing
+ * (or that predate processingSince). The conditional update lets exactly one reader restart each.
+ */
+export async function reclaimOrphanedValidations(authorizationId: string, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - ORPHANED_AFTER_MS);
+  const stuck = await db().acmeChallenge.findMany({ where: { authorizationId, status: "processing", OR: [{ processingSince: null }, { processingSince: { lt: cutoff } }] }, select: { id: true, processingSince: true } });
+  let n = 0;
+  for (const c of stuck) {
+    const { count } = await db().acmeChallenge.updateMany({ where: { id: c.id, status: "processing", processingSince: c.processingSince }, data: { processingSince: now } });
+    if (count === 1) {
+      startValidation(c.id);
+      n++;
+    }
+  }
+  return n;
+}
 
 export function startValidation(challengeId: string): void {
   const p = validate(challengeId)
