@@ -4,7 +4,7 @@ import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { createTokenAction } from "./actions";
-import { CopyButton } from "./CopyButton";
+import { CopyButton } from "@/components/ui/CopyButton";
 
 export function NewTokenForm() {
   const { state, formAction: action, fe, v } = useFormAction<{ token: string }>(createTokenAction);

@@ -3,7 +3,7 @@ import { Field, Input } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
-import { CopyButton } from "@/app/(staff)/tokens/CopyButton";
+import { CopyButton } from "@/components/ui/CopyButton";
 import { createEabKeyAction } from "./actions";
 
 /** Creates an External Account Binding key; its HMAC key is shown this once, with the certbot flags. */

@@ -2,7 +2,7 @@
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
-import { CopyButton } from "@/app/(staff)/tokens/CopyButton";
+import { CopyButton } from "@/components/ui/CopyButton";
 import { createEstSecretAction } from "./actions";
 
 /** A new EST enrolment secret for the issuer, shown once; it replaces the previous one. */

@@ -3,7 +3,7 @@ import { Field, Select } from "@/components/ui/Field";
 import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
-import { CopyButton } from "../../tokens/CopyButton";
+import { CopyButton } from "@/components/ui/CopyButton";
 import { endSessionsAction, resetLinkAction, setRoleAction } from "./actions";
 
 function Outcome({ state }: { state: { status: string; message?: string } }) {
