@@ -4,7 +4,7 @@
  *   npm run bench                       # every section, in order
  *   npm run bench -- issuance           # one section (or several: -- crl bytes)
  *
- * Sections: issuance (issue #2), repository, generations (issue #10), crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), pki, list.
+ * Sections: issuance (issue #2), repository, generations (issue #10), crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), proxy (issue 11), ocsp (issue 13), pki, list.
  * Each section uses its own temporary data dirs (migrated with `prisma migrate deploy`),
  * starts and stops its own child processes (process groups, loopback only) and removes
  * what it created. HTTP sections serve a private copy of .next (built only when
@@ -46,6 +46,7 @@ const SECTIONS: Section[] = [
     what: "rotation run on 250 / 1,000 real agents (TLS, 1 s poll): wall time, CA CPU per node, handshakes/s, poll wait (issue #9)",
     run: load("./rotationRun"),
   },
+  { name: "ocsp", what: "OCSP responses/s (cached, nonce) vs the repository's revocation information, same run (issue 13)", run: load("./ocsp") },
   { name: "proxy", what: "rootline proxy vs direct TLS: new connections/s, added latency p50/p99, bulk MB/s (issue 11)", run: load("./proxy") },
   {
     name: "pki",

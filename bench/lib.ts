@@ -334,7 +334,8 @@ export interface LoadResult {
 }
 
 /** autocannon in its own process (bench/loadWorker.cjs), so the load never shares a process with a server. */
-export async function loadFromChild(opts: { url: string; connections: number; duration: number; headers?: Record<string, string>; pipelining?: number }): Promise<LoadResult> {
+/** `body`: base64 of a request body (e.g. a POSTed OCSP request), with `method`. */
+export async function loadFromChild(opts: { url: string; connections: number; duration: number; headers?: Record<string, string>; pipelining?: number; method?: string; body?: string }): Promise<LoadResult> {
   const r = await runChild(process.execPath, [path.join(ROOT, "bench/loadWorker.cjs"), JSON.stringify(opts)], { cwd: ROOT, timeoutMs: (opts.duration + 30) * 1000 });
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as LoadResult;
 }

@@ -5,7 +5,15 @@ const autocannon = require("autocannon");
 
 const opts = JSON.parse(process.argv[2]);
 autocannon(
-  { url: opts.url, connections: opts.connections, duration: opts.duration, pipelining: opts.pipelining ?? 1, headers: opts.headers ?? {} },
+  {
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.duration,
+    pipelining: opts.pipelining ?? 1,
+    headers: opts.headers ?? {},
+    ...(opts.method ? { method: opts.method } : {}),
+    ...(opts.body ? { body: Buffer.from(opts.body, "base64") } : {}),
+  },
   (err, r) => {
     if (err) {
       console.error(err);

@@ -10,6 +10,7 @@ import { startRunTimer } from "./rotation-run/timer";
  *   e.g. when cron runs `rootline sweep`), look-ahead ROOTLINE_SWEEP_LOOK_AHEAD_DAYS (30);
  * - with it, the purge of server-generated holder keys past their use (superseded, revoked,
  *   renewed, or older than ROOTLINE_HOLDER_KEY_RETENTION_DAYS, default 30; lib/secrets/purge.ts);
+ * - with it, the renewal of delegated OCSP responder certificates that are due (lib/ocsp/signer.ts);
  * - the bare-RN TLS repository when ROOTLINE_TLS_REPOSITORY_ISSUER is set, on
  *   ROOTLINE_TLS_REPOSITORY_PORT (default 3443).
  * - the rotation-run engine's timer every second (task timeouts; lib/rotation-run/timer.ts).
@@ -42,6 +43,10 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
       purgeHolderKeys({ retentionDays: holderKeyRetentionDays(env) })
         .then(({ purged }) => purged && console.log(`rootline: deleted ${purged} server-generated holder key(s) past their use`))
         .catch((err) => console.error("rootline: holder-key purge failed:", err));
+      import("./ocsp/signer")
+        .then(({ keepDelegatedSigners }) => keepDelegatedSigners())
+        .then((renewed) => renewed.length && console.log(`rootline: renewed the OCSP responder certificate of ${renewed.join(", ")}`))
+        .catch((err) => console.error("rootline: OCSP responder renewal failed:", err));
     }, minutes * 60_000);
     timer.unref();
     stopSweep = () => clearInterval(timer);

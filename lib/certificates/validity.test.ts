@@ -83,7 +83,7 @@ describe("custom profiles", () => {
     expect(p).toMatchObject({ name: "smime", isCa: false, custom: true, maxValidityDays: 20, keyUsage: { ec: ["digitalSignature", "nonRepudiation"], rsa: ["digitalSignature", "nonRepudiation", "keyEncipherment"] } });
     await expect(createProfile(admin, smime)).rejects.toMatchObject({ field: "name", status: 409 });
     expect(await lastAudit("smime")).toMatchObject({ name: "smime", keyUsage: ["digitalSignature", "nonRepudiation", "keyEncipherment"], extKeyUsage: ["emailProtection", "clientAuth"], maxValidityDays: 20 });
-    expect((await listProfiles()).map((x) => x.name)).toEqual(["server", "client", "both", "proxy", "repository", "ca", "smime"]);
+    expect((await listProfiles()).map((x) => x.name)).toEqual(["server", "client", "both", "proxy", "repository", "ocsp", "ca", "smime"]);
     expect((await requestableProfiles()).map((x) => x.name)).toEqual(["server", "client", "both", "proxy", "smime"]);
     await expect(requestFromCsr({ csr: csr("r.example"), profile: "repository" })).rejects.toMatchObject({ field: "profile", message: expect.stringContaining("Rootline itself only") });
     await expect(requestFromCsr({ csr: csr("r.example"), profile: "nope" })).rejects.toMatchObject({ field: "profile", message: expect.stringMatching(/expected one of server, client, both, proxy, smime$/) });

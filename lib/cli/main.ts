@@ -10,6 +10,7 @@ import * as est from "./commands/est";
 import * as issuer from "./commands/issuer";
 import * as lineage from "./commands/lineage";
 import * as masterKey from "./commands/masterKey";
+import * as ocsp from "./commands/ocsp";
 import * as plan from "./commands/plan";
 import * as proxy from "./commands/proxy";
 import * as revocation from "./commands/revocation";
@@ -19,7 +20,7 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est, acme];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est, acme, ocsp];
 
 const NO_DATABASE = new Set(["device", "plan", "agent", "proxy"]);
 

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { apiRoute } from "./api";
 import { issueFromCsr } from "./certificates";
+import { MAX_OCSP_REQUEST_BYTES, OCSP_REQUEST_TYPE, ocspReply } from "../ocsp/http";
+import { readCappedNodeBytes } from "./body";
 import { HEALTH_HEADERS, healthReply } from "./health";
 import { protocolContext, protocolHandler } from "./protocols";
 import { repositoryReply } from "./repository";
@@ -16,6 +18,7 @@ import { repositoryReply } from "./repository";
  * - GET /api/health
  * - POST /api/v1/certificates      automation, bearer token
  * - POST /api/rotation/agent        rotation-run agents' polls (JWS, node keys)
+ * - GET/POST /ocsp/{issuer}…        OCSP (lib/ocsp/http.ts), public
  */
 const issue = apiRoute("certificates:write", issueFromCsr);
 
@@ -54,6 +57,14 @@ async function standardProtocol(req: IncomingMessage, res: ServerResponse): Prom
 export async function fastPath(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const method = req.method ?? "GET";
   const target = req.url ?? "/";
+  // OCSP on plain node:http like the repository: a Web Request/Response pair costs more
+  // than a cached answer (bench/ocsp.ts). Other methods get their 405 from the same code.
+  if (target.startsWith("/ocsp/")) {
+    const r = await ocspReply(method, target.split("?", 1)[0], () => readCappedNodeBytes(req, OCSP_REQUEST_TYPE, MAX_OCSP_REQUEST_BYTES));
+    res.writeHead(r.status, req.complete ? r.headers : { ...r.headers, Connection: "close" });
+    res.end(r.body);
+    return true;
+  }
   // Cheap prefix test first: most requests are for pages and go to Next untouched.
   if (!target.startsWith("/api/")) return target.startsWith("/acme/") || target.startsWith("/.well-known/est/") || target.startsWith("/ocsp") ? standardProtocol(req, res) : false;
   if (method === "GET" || method === "HEAD") {

@@ -42,6 +42,7 @@ describe("intermediate CAs", async () => {
     expect(t).toMatch(/Name Constraints: critical\s+Permitted:\s+DNS:devices.example\s+Excluded:\s+IP:0.0.0.0\/0.0.0.0\s+IP:0:0:0:0:0:0:0:0\/0:0:0:0:0:0:0:0/);
     expect(t).toMatch(/CRL Distribution Points:\s+Full Name:\s+URI:https:\/\/pki.example\/api\/repository\/corp-root\/crl/);
     expect(t).toMatch(/CA Issuers - URI:https:\/\/pki.example\/api\/repository\/corp-root\/ca.crt/);
+    expect(t).toMatch(/OCSP - URI:https:\/\/pki.example\/ocsp\/corp-root/);
     expect(text(root.certificateDer)).not.toMatch(/CRL Distribution|Authority Information Access/); // a root points nowhere
   });
 
@@ -56,6 +57,7 @@ describe("intermediate CAs", async () => {
     const t = text(leaf.der);
     expect(t).toMatch(/URI:https:\/\/pki.example\/api\/repository\/corp-devices\/crl/);
     expect(t).toMatch(/CA Issuers - URI:https:\/\/pki.example\/api\/repository\/corp-devices\/ca.crt/);
+    expect(t).toMatch(/OCSP - URI:https:\/\/pki.example\/ocsp\/corp-devices/);
   });
 
   it("refuses a name outside the intermediate's constraints, naming the field, and stores nothing", async () => {

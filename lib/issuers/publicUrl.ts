@@ -2,9 +2,9 @@ import { InputError } from "../errors";
 
 /**
  * The public base URL of an issuer's repository, from which certificates it signs point at
- * its CRL (cRLDistributionPoints) and its certificate (authorityInfoAccess caIssuers), at
- * the repository's real paths (app/api/repository/[issuer]/crl and …/ca.crt). Unset: no
- * pointers at all, so nothing in a certificate dangles.
+ * its CRL (cRLDistributionPoints), its certificate (authorityInfoAccess caIssuers) and its
+ * OCSP responder (authorityInfoAccess ocsp), at the real paths (app/api/repository/[issuer]/crl,
+ * …/ca.crt, /ocsp/{issuer}). Unset: no pointers at all, so nothing in a certificate dangles.
  */
 
 const REPOSITORY_PATH = "/api/repository";
@@ -32,14 +32,25 @@ export function repositoryBase(publicUrl: string): string {
   return publicUrl.endsWith(REPOSITORY_PATH) ? publicUrl : publicUrl + REPOSITORY_PATH;
 }
 
+/** The site under the public URL: the URL without a trailing /api/repository. */
+function siteBase(publicUrl: string): string {
+  return publicUrl.endsWith(REPOSITORY_PATH) ? publicUrl.slice(0, -REPOSITORY_PATH.length) : publicUrl;
+}
+
 export interface CertificatePointers {
   crlDistributionPoints?: string[];
   caIssuersUrl?: string;
+  ocspUrl?: string;
 }
 
-/** CDP = {base}/{issuer}/crl, AIA caIssuers = {base}/{issuer}/ca.crt (DER), for what `issuerName` signs. */
+/**
+ * CDP = {base}/{issuer}/crl, AIA caIssuers = {base}/{issuer}/ca.crt (DER) and AIA ocsp =
+ * {site}/ocsp/{issuer} (lib/ocsp, RFC 6960), for what `issuerName` signs. The scheme is the
+ * public URL's as given: OCSP over plain HTTP is usual, https works for clients that allow it.
+ */
 export function pointersFor(issuerName: string, publicUrl: string | null | undefined): CertificatePointers {
   if (!publicUrl) return {};
-  const base = `${repositoryBase(publicUrl)}/${encodeURIComponent(issuerName)}`;
-  return { crlDistributionPoints: [`${base}/crl`], caIssuersUrl: `${base}/ca.crt` };
+  const name = encodeURIComponent(issuerName);
+  const base = `${repositoryBase(publicUrl)}/${name}`;
+  return { crlDistributionPoints: [`${base}/crl`], caIssuersUrl: `${base}/ca.crt`, ocspUrl: `${siteBase(publicUrl)}/ocsp/${name}` };
 }

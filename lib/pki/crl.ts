@@ -53,6 +53,21 @@ function checkTime(d: unknown, field: string): Date {
 }
 
 export function buildCrl(o: BuildCrlOptions): Uint8Array {
+  const { signer, tbs } = crlTbs(o);
+  return assembleCrl(signer, tbs, signer.sign(tbs));
+}
+
+/** buildCrl for any signer, a CA key in a PKCS#11 token included. */
+export async function buildCrlAsync(o: BuildCrlOptions): Promise<Uint8Array> {
+  const { signer, tbs } = crlTbs(o);
+  return assembleCrl(signer, tbs, await signer.signAsync(tbs));
+}
+
+function assembleCrl(signer: IssuerSigner, tbs: Buffer, sig: Uint8Array): Uint8Array {
+  return new Uint8Array(tlvOf(TAG.SEQUENCE, [tbs, signer.scheme.algorithmIdentifier, bitString(sig)]));
+}
+
+function crlTbs(o: BuildCrlOptions): { signer: IssuerSigner; tbs: Buffer } {
   const signer = o.signer ?? (o.issuerCertDer && o.issuerPrivateKey ? createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.issuerPrivateKey }) : undefined);
   if (!signer) throw new InputError("issuer", "a signer or the issuer certificate and private key are required");
   const ku = signer.certificate.keyUsage;
@@ -95,9 +110,7 @@ export function buildCrl(o: BuildCrlOptions): Uint8Array {
       ),
     ),
   );
-  const tbs = tlvOf(TAG.SEQUENCE, tbsParts);
-  const sig = signer.sign(tbs);
-  return new Uint8Array(tlvOf(TAG.SEQUENCE, [tbs, signer.scheme.algorithmIdentifier, bitString(sig)]));
+  return { signer, tbs: tlvOf(TAG.SEQUENCE, tbsParts) };
 }
 
 // ---------------------------------------------------------------- parsing

@@ -72,9 +72,16 @@ export function crlDistributionPointsValue(uris: readonly string[]): Buffer {
   return seq(...uris.map((u) => seq(tlvOf(ctx(0), [tlvOf(ctx(0), [tlv(ctxPrim(6), Buffer.from(u, "latin1"))])]))));
 }
 
-/** authorityInfoAccess with one caIssuers URI (RFC 5280 §4.2.2.1): where the issuing CA's certificate is. */
-export function authorityInfoAccessValue(caIssuersUri: string): Buffer {
-  return seq(seq(oid(OID.caIssuers), tlv(ctxPrim(6), Buffer.from(caIssuersUri, "latin1"))));
+/**
+ * authorityInfoAccess (RFC 5280 §4.2.2.1): where the issuing CA's OCSP responder is (first,
+ * as public CAs write it) and where its certificate is (caIssuers); each URI optional.
+ */
+export function authorityInfoAccessValue(caIssuersUri: string | undefined, ocspUri?: string): Buffer {
+  const uri = (u: string) => tlv(ctxPrim(6), Buffer.from(u, "latin1"));
+  const ads: Buffer[] = [];
+  if (ocspUri) ads.push(seq(oid(OID.ocsp), uri(ocspUri)));
+  if (caIssuersUri) ads.push(seq(oid(OID.caIssuers), uri(caIssuersUri)));
+  return seq(...ads);
 }
 
 /**

@@ -121,17 +121,21 @@ describe("with one EC CA", () => {
       both: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Server Authentication, TLS Web Client Authentication", ca: false },
       // The CA proxy: the client certificate it presents upstream and the server certificate its TLS clients see.
       proxy: { ku: { ec: "Digital Signature", rsa: "Digital Signature, Key Encipherment" }, eku: "TLS Web Client Authentication, TLS Web Server Authentication", ca: false },
+      // The delegated OCSP responder (lib/ocsp/signer.ts): no names, and id-pkix-ocsp-nocheck.
+      ocsp: { ku: { ec: "Digital Signature", rsa: "Digital Signature" }, eku: "OCSP Signing", ca: false },
       ca: { ku: { ec: "Certificate Sign, CRL Sign", rsa: "Certificate Sign, CRL Sign" }, eku: null, ca: true },
     };
     const cases = PROFILE_NAMES.flatMap((p) => (["ec", "rsa"] as const).map((fam) => [p, fam] as const));
     it.each(cases)("%s with an %s subject key", (profile, fam) => {
       const e = expected[profile];
-      const der = signer.issue(base({ profile, subjectPublicKeySpki: fam === "ec" ? ecSpki : rsaSpki, sans: e.ca ? [] : ["DNS:leaf.example"] }));
+      const der = signer.issue(base({ profile, subjectPublicKeySpki: fam === "ec" ? ecSpki : rsaSpki, sans: e.ca || profile === "ocsp" ? [] : ["DNS:leaf.example"] }));
       const t = text(der);
       expect(t).toMatch(new RegExp(`Basic Constraints: critical\\n\\s+CA:${e.ca ? "TRUE" : "FALSE"}\\n`));
       expect(t).toMatch(new RegExp(`Key Usage: critical\\n\\s+${e.ku[fam]}\\n`));
       if (e.eku) expect(t).toMatch(new RegExp(`Extended Key Usage: \\n\\s+${e.eku}\\n`));
       else expect(t).not.toMatch(/Extended Key Usage/);
+      if (profile === "ocsp") expect(t).toMatch(/OCSP No Check: \n/);
+      else expect(t).not.toMatch(/OCSP No Check/);
       const c = parseCertificateDer(der);
       expect(c.subjectKeyId).toMatch(/^[0-9a-f]{40}$/);
       expect(c.authorityKeyId).toBe(signer.keyId.toString("hex"));

@@ -1,6 +1,6 @@
 import nodeCrypto from "node:crypto";
 import { InputError } from "../errors";
-import { bitString, explicit, integer, parseDer, seq, time } from "./der";
+import { bitString, explicit, integer, nul, parseDer, seq, time } from "./der";
 import { buildDn, decodeName, type Dn, type DnFields } from "./dn";
 import {
   authorityInfoAccessValue,
@@ -54,22 +54,41 @@ export interface IssuerSigner {
   readonly nameDer: Uint8Array;
   /** The CA's key identifier, used as AKI. */
   readonly keyId: Buffer;
-  /** Issues one certificate; returns its DER. Synchronous: no awaits on the hot path. */
+  /** True when the key is outside this process (a PKCS#11 token): only the async methods sign. */
+  readonly external: boolean;
+  /** Issues one certificate; returns its DER. Synchronous: no awaits on the hot path (software keys only). */
   issue(template: CertificateTemplate): Uint8Array;
-  /** Signs arbitrary bytes with the CA key using the CA's scheme (CRLs, revocation information). */
+  /** Signs arbitrary bytes with the CA key using the CA's scheme (CRLs, revocation information); software keys only. */
   sign(data: Uint8Array): Buffer;
+  /** issue() for any key, a token key included. */
+  issueAsync(template: CertificateTemplate): Promise<Uint8Array>;
+  /** sign() for any key, a token key included. */
+  signAsync(data: Uint8Array): Promise<Buffer>;
+}
+
+/**
+ * A CA key that signs outside this process (a PKCS#11 token, lib/keys): asynchronous,
+ * returning the signature as X.509 carries it (DER for ECDSA). Whoever provides it
+ * checks that it is the certificate's key.
+ */
+export interface ExternalKey {
+  sign(data: Uint8Array): Promise<Buffer>;
 }
 
 export interface IssuerSignerOptions {
   certDer: Uint8Array;
   /** The CA private key: WebCrypto key, Node KeyObject or PKCS#8 DER. */
-  privateKey: PrivateKeyInput;
+  privateKey?: PrivateKeyInput;
+  /** Instead of privateKey: a key that never enters this process. */
+  externalKey?: ExternalKey;
   /** When given, must match the certificate's key type. */
   keyType?: KeyType;
   /** CRL URLs written into every issued leaf as cRLDistributionPoints. */
   crlDistributionPoints?: readonly string[];
   /** The URL of this CA's certificate, written into every issued certificate as AIA caIssuers. */
   caIssuersUrl?: string;
+  /** This CA's OCSP responder, written into every issued certificate as AIA ocsp. */
+  ocspUrl?: string;
 }
 
 const isDn = (s: unknown): s is Dn => !!s && typeof s === "object" && (s as Dn).der instanceof Uint8Array;
@@ -118,6 +137,8 @@ function fixedExtensions(profile: Profile, subjectKeyType: KeyType, pathLen: num
       extension(OID.keyUsage, true, keyUsageValue(keyUsageFor(profile, subjectKeyType))),
     ];
     if (profile.extKeyUsage.length) v.push(extension(OID.extKeyUsage, false, extKeyUsageValue(profile.extKeyUsage)));
+    // RFC 6960 §4.2.2.2.1: the value is NULL.
+    if (profile.ocspNoCheck) v.push(extension(OID.ocspNoCheck, false, nul()));
     fixedExtCache.set(k, v);
   }
   return v;
@@ -231,26 +252,29 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
   if (cert.keyUsage && !cert.keyUsage.includes("keyCertSign")) throw new InputError("issuerCertificate", "the issuer certificate's key usage does not allow signing certificates (keyCertSign)");
   if (!cert.keyType) throw new InputError("issuerCertificate", "the issuer certificate's key type is not supported");
   if (opts.keyType !== undefined && opts.keyType !== cert.keyType) throw new InputError("keyType", `the issuer key is ${cert.keyType}, not ${opts.keyType}`);
-  const key = toKeyObject(opts.privateKey, "privateKey");
-  if (keyTypeOfKeyObject(key, "privateKey") !== cert.keyType || !privateKeyMatchesSpki(key, cert.spki)) {
+  const external = opts.externalKey;
+  const key = external ? null : toKeyObject(opts.privateKey as PrivateKeyInput, "privateKey");
+  if (key && (keyTypeOfKeyObject(key, "privateKey") !== cert.keyType || !privateKeyMatchesSpki(key, cert.spki))) {
     throw new InputError("privateKey", "the private key does not belong to the issuer certificate");
   }
   const keyType = cert.keyType;
+  const signSync = (data: Uint8Array): Buffer => {
+    if (!key) throw new Error(`the key of "${cert.commonName ?? cert.subject}" is in a PKCS#11 token and signs asynchronously: call issueAsync/signAsync`);
+    return signWith(key, keyType, data);
+  };
+  const signAsync = external ? (data: Uint8Array) => external.sign(data) : async (data: Uint8Array) => signSync(data);
   const scheme = signatureScheme(keyType);
   // RFC 5280 §4.2.1.1: AKI = issuer's SKI; for a CA without SKI, derive it the same way.
   const keyId = cert.subjectKeyId ? Buffer.from(cert.subjectKeyId, "hex") : keyIdentifierOfSpki(cert.spki);
   const crlDp = opts.crlDistributionPoints?.length ? extension(OID.cRLDistributionPoints, false, crlDistributionPointsValue(checkUrls(opts.crlDistributionPoints))) : null;
-  const aia = opts.caIssuersUrl ? extension(OID.authorityInfoAccess, false, authorityInfoAccessValue(checkUrls([opts.caIssuersUrl])[0])) : null;
+  const aia =
+    opts.caIssuersUrl || opts.ocspUrl
+      ? extension(OID.authorityInfoAccess, false, authorityInfoAccessValue(opts.caIssuersUrl && checkUrls([opts.caIssuersUrl])[0], opts.ocspUrl && checkUrls([opts.ocspUrl])[0]))
+      : null;
   const nameDer = cert.subjectDer;
   const constraints = cert.extensions.find((e) => e.name === "nameConstraints");
 
-  return {
-    certificate: cert,
-    keyType,
-    scheme,
-    nameDer,
-    keyId,
-    issue(template: CertificateTemplate): Uint8Array {
+  const tbsOf = (template: CertificateTemplate): Buffer => {
       const p = prepare(template);
       // A certificate must not outlive its CA (RFC 5280 path validation would reject it
       // after the CA expires anyway). The issuance pipeline caps notAfter at the CA's
@@ -260,7 +284,7 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
       }
       if (p.profile.isCa) checkSubCa(cert, p);
       if (constraints?.name === "nameConstraints") checkNamesAllowed(constraints.constraints, p.sans, commonNameOf(p.subject), cert.commonName ?? cert.subject);
-      const tbs = buildTbs({
+      return buildTbs({
         serial: p.serial,
         scheme,
         issuerName: nameDer,
@@ -270,11 +294,25 @@ export function createIssuerSigner(opts: IssuerSignerOptions): IssuerSigner {
         spki: p.spki,
         extensions: extensionsFor(p, keyId, { crlDp, aia }),
       });
-      return assemble(tbs, scheme, signWith(key, keyType, tbs));
+  };
+
+  return {
+    certificate: cert,
+    keyType,
+    scheme,
+    nameDer,
+    keyId,
+    external: !!external,
+    issue(template: CertificateTemplate): Uint8Array {
+      const tbs = tbsOf(template);
+      return assemble(tbs, scheme, signSync(tbs));
     },
-    sign(data: Uint8Array): Buffer {
-      return signWith(key, keyType, data);
+    sign: signSync,
+    async issueAsync(template: CertificateTemplate): Promise<Uint8Array> {
+      const tbs = tbsOf(template);
+      return assemble(tbs, scheme, await signAsync(tbs));
     },
+    signAsync,
   };
 }
 
@@ -313,7 +351,9 @@ function checkUrls(urls: readonly string[]): string[] {
 
 export interface CaCertificateOptions {
   subject: Dn | DnFields | string;
-  keyPair: CryptoKeyPair | { privateKey: PrivateKeyInput; publicKey?: CryptoKey };
+  keyPair?: CryptoKeyPair | { privateKey: PrivateKeyInput; publicKey?: CryptoKey };
+  /** Instead of keyPair: a key in a token, with its public key (SPKI DER) and type. */
+  externalKey?: ExternalKey & { spki: Uint8Array; keyType: KeyType };
   keyType?: KeyType;
   notBefore: Date;
   notAfter: Date;
@@ -323,14 +363,8 @@ export interface CaCertificateOptions {
 
 /** A self-signed CA certificate (issuer = subject, AKI = SKI). */
 export async function createCaCertificate(o: CaCertificateOptions): Promise<Uint8Array> {
-  const key = toKeyObject(o.keyPair?.privateKey as PrivateKeyInput, "keyPair");
-  const keyType = keyTypeOfKeyObject(key, "keyPair");
+  const { keyType, spki, sign } = o.externalKey ? { ...o.externalKey, sign: o.externalKey.sign.bind(o.externalKey) } : await softwareCaKey(o);
   if (o.keyType !== undefined && o.keyType !== keyType) throw new InputError("keyType", `the key pair is ${keyType}, not ${o.keyType}`);
-  const spki = new Uint8Array(nodeCrypto.createPublicKey(key).export({ format: "der", type: "spki" }));
-  if (o.keyPair.publicKey) {
-    const given = new Uint8Array(await globalThis.crypto.subtle.exportKey("spki", o.keyPair.publicKey));
-    if (!privateKeyMatchesSpki(key, given)) throw new InputError("keyPair", "the public and private keys do not belong together");
-  }
   const p = prepare({ subject: o.subject, subjectPublicKeySpki: spki, serial: o.serial, notBefore: o.notBefore, notAfter: o.notAfter, profile: "ca", pathLen: o.pathLen });
   const scheme = signatureScheme(keyType);
   const keyId = keyIdentifierOfSpki(spki);
@@ -344,7 +378,18 @@ export async function createCaCertificate(o: CaCertificateOptions): Promise<Uint
     spki,
     extensions: extensionsFor(p, keyId, null),
   });
-  return assemble(tbs, scheme, signWith(key, keyType, tbs));
+  return assemble(tbs, scheme, await sign(tbs));
+}
+
+async function softwareCaKey(o: CaCertificateOptions): Promise<{ keyType: KeyType; spki: Uint8Array; sign(data: Uint8Array): Promise<Buffer> }> {
+  const key = toKeyObject(o.keyPair?.privateKey as PrivateKeyInput, "keyPair");
+  const keyType = keyTypeOfKeyObject(key, "keyPair");
+  const spki = new Uint8Array(nodeCrypto.createPublicKey(key).export({ format: "der", type: "spki" }));
+  if (o.keyPair?.publicKey) {
+    const given = new Uint8Array(await globalThis.crypto.subtle.exportKey("spki", o.keyPair.publicKey));
+    if (!privateKeyMatchesSpki(key, given)) throw new InputError("keyPair", "the public and private keys do not belong together");
+  }
+  return { keyType, spki, sign: async (data) => signWith(key, keyType, data) };
 }
 
 // ---------------------------------------------------------------- one-shot issuance

@@ -55,6 +55,15 @@ export const OID = {
   // authorityInfoAccess access methods
   ocsp: "1.3.6.1.5.5.7.48.1",
   caIssuers: "1.3.6.1.5.5.7.48.2",
+  // OCSP (RFC 6960): the basic response type, the nonce extension, the responder's no-check marker
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2",
+  ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
+  // hash algorithms (OCSP CertID)
+  sha1: "1.3.14.3.2.26",
+  sha256: "2.16.840.1.101.3.4.2.1",
+  sha384: "2.16.840.1.101.3.4.2.2",
+  sha512: "2.16.840.1.101.3.4.2.3",
 
   // extended key usages
   serverAuth: "1.3.6.1.5.5.7.3.1",

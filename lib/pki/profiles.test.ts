@@ -13,6 +13,8 @@ describe("which profiles a request may name", () => {
     ["proxy", true],
     // The repository's marker would let the holder pose as the repository; CA certificates come with issuers.
     ["repository", false],
+    // The delegated OCSP responder signs status answers for the whole issuer (lib/ocsp/signer.ts).
+    ["ocsp", false],
     ["ca", false],
   ] as const;
 

@@ -9,8 +9,8 @@ import { OID } from "./oids";
  * Every certificate also gets basicConstraints (critical; CA:false on leaves),
  * subjectKeyIdentifier and authorityKeyIdentifier = issuer's SKI.
  */
-export type ProfileName = "server" | "client" | "both" | "proxy" | "repository" | "ca";
-export const PROFILE_NAMES: readonly ProfileName[] = ["server", "client", "both", "proxy", "repository", "ca"];
+export type ProfileName = "server" | "client" | "both" | "proxy" | "repository" | "ocsp" | "ca";
+export const PROFILE_NAMES: readonly ProfileName[] = ["server", "client", "both", "proxy", "repository", "ocsp", "ca"];
 
 /** Bit positions per RFC 5280 §4.2.1.3 (index = bit number). */
 export const KEY_USAGE_BITS = [
@@ -61,6 +61,8 @@ export interface Profile {
   maxValidityDays?: number;
   /** Added by an administrator (stored in the database, lib/profiles); never a CA profile. */
   custom?: boolean;
+  /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not check this responder's own status. */
+  ocspNoCheck?: boolean;
 }
 
 const SERVER_KU = { ec: ["digitalSignature"], rsa: ["digitalSignature", "keyEncipherment"] } as const;
@@ -114,6 +116,18 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     internal: true,
     requiresSan: true,
     allowsSan: true,
+  },
+  ocsp: {
+    name: "ocsp",
+    description: "delegated OCSP responder of its issuer (lib/ocsp/signer.ts): short-lived, key generated and sealed by Rootline",
+    isCa: false,
+    keyUsage: { ec: ["digitalSignature"], rsa: ["digitalSignature"] },
+    extKeyUsage: ["OCSPSigning"],
+    internal: true,
+    requiresSan: false,
+    allowsSan: false,
+    maxValidityDays: 30,
+    ocspNoCheck: true,
   },
   ca: {
     name: "ca",

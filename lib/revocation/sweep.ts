@@ -43,7 +43,8 @@ export async function runSweep(opts: { now?: Date; lookAheadDays?: number; issue
         }
         const current = await tx.issuer.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, revocationNumber: true } });
         const expiring = await tx.certificate.findFirst({
-          where: { issuerId: id, status: "valid", serial: { gte: current.revocationNumber }, notAfter: { lte: addDays(now, lookAhead) } },
+          // The OCSP responder's own certificate (30 days, lib/ocsp/signer.ts) renews itself; it must not move the RN for all below it.
+          where: { issuerId: id, status: "valid", profile: { not: "ocsp" }, serial: { gte: current.revocationNumber }, notAfter: { lte: addDays(now, lookAhead) } },
           orderBy: { serial: "desc" },
           select: { serial: true, notAfter: true },
         });

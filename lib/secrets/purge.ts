@@ -35,7 +35,8 @@ export async function purgeHolderKeys(opts: { now?: Date; retentionDays?: number
   const cutoff = new Date((opts.now ?? new Date()).getTime() - (opts.retentionDays ?? holderKeyRetentionDays()) * DAY_MS);
   const reasons = new Map<string, Reason>();
   const aged = await db().certificate.findMany({
-    where: { sealedKey: { not: null }, profile: { not: "repository" }, OR: [{ status: { not: "valid" } }, { createdAt: { lt: cutoff } }] },
+    // A valid OCSP responder key (lib/ocsp/signer.ts) is Rootline's too, in use until it is replaced.
+    where: { sealedKey: { not: null }, profile: { not: "repository" }, NOT: { profile: "ocsp", status: "valid" }, OR: [{ status: { not: "valid" } }, { createdAt: { lt: cutoff } }] },
     select: { id: true, status: true },
   });
   for (const c of aged) reasons.set(c.id, c.status === "revoked" ? "revoked" : c.status === "superseded" ? "superseded" : "retention");

@@ -31,7 +31,8 @@ export async function startFastPathServer(o: FastPathOptions = {}): Promise<Fast
     Object.assign(env, { ROOTLINE_HTTPS_PORT: "0", ROOTLINE_HTTPS_ISSUER: o.https.issuer, ROOTLINE_HTTPS_CHECK_SECONDS: String(o.https.checkSeconds ?? 60) });
     if (o.https.names) env.ROOTLINE_HTTPS_NAMES = o.https.names.join(",");
   }
-  const child: ChildProcess = spawn(process.execPath, [TSX, "lib/test/fastPathServer.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: tsx runs the server as a grandchild, which a kill of tsx alone leaves running.
+  const child: ChildProcess = spawn(process.execPath, [TSX, "lib/test/fastPathServer.ts"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer) => {
@@ -64,7 +65,11 @@ export async function startFastPathServer(o: FastPathOptions = {}): Promise<Fast
     waitFor,
     output: () => out,
     async stop() {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* the group is gone already */
+      }
       await exited;
     },
   };
