@@ -9,4 +9,6 @@ unset DATABASE_URL
 npx prisma migrate deploy >/dev/null
 # HTTPS on the next port, once a test creates the issuer "e2e-https" (it waits until then).
 export ROOTLINE_HTTPS_PORT="${E2E_HTTPS_PORT:-$((port + 1))}" ROOTLINE_HTTPS_ISSUER=e2e-https
+# ACME http-01 validation reaches certbot --standalone on the port after that (e2e/standard-protocols.e2e.ts).
+export ROOTLINE_ACME_HTTP01_PORT="${E2E_HTTP01_PORT:-$((port + 2))}" ROOTLINE_ACME_HOSTS="app.rootline.test=127.0.0.1"
 PORT="$port" HOST=127.0.0.1 exec npx tsx server.ts
