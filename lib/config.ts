@@ -9,14 +9,28 @@ export function dataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.env.ROOTLINE_DATA_DIR ?? path.join(process.cwd(), "data"));
 }
 
-/** SQLite URL (`file:/abs/path.db`). DATABASE_URL wins so tests can point at their own file. */
+/**
+ * The database: SQLite (`file:/abs/path.db`, the default, in the data directory) unless
+ * DATABASE_URL says otherwise — `postgresql://USER@HOST:PORT/DB` selects PostgreSQL
+ * (lib/database/postgres.ts). Tests point DATABASE_URL at their own file or database.
+ */
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (url) return url;
   return `file:${path.join(dataDir(), "rootline.db")}`;
 }
 
+/** `postgresql://` or `postgres://`: DATABASE_URL selects PostgreSQL. */
+export function isPostgresUrl(url = databaseUrl()): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * The SQLite file. On PostgreSQL there is none: what sits beside it (the master-key
+ * holders' `run/` directory, lib/secrets/holders.ts) goes to the data directory.
+ */
 export function databaseFile(): string {
+  if (isPostgresUrl()) return path.join(dataDir(), "rootline.db");
   return databaseUrl().replace(/^file:/, "");
 }
 

@@ -1,4 +1,5 @@
 import { purgeAcme } from "./acme/purge";
+import { jobLead } from "./db";
 import { runGenerationSchedule } from "./generations/schedule";
 import { runSweep } from "./revocation/sweep";
 import { holderKeyRetentionDays, purgeHolderKeys } from "./secrets/purge";
@@ -19,16 +20,23 @@ import { startRunTimer } from "./rotation-run/timer";
  * - the CA-information download server when ROOTLINE_DOWNLOADS_LINEAGE is set, on
  *   ROOTLINE_DOWNLOADS_PORT (default 8443) and ROOTLINE_DOWNLOADS_HOST (default 0.0.0.0).
  * - every 10 minutes, the purge of expired ACME nonces and dead orders (lib/acme/purge.ts).
- * Several app processes may sweep at once: sweeps serialize on the database.
+ * On SQLite several app processes may sweep at once: sweeps serialize on the database. On
+ * PostgreSQL the timed jobs (sweep, schedule, holder-key purge, run timer, ACME purge) run on
+ * one instance at a time, the holder of the jobs' advisory lock (lib/database/postgres.ts:
+ * SessionLead); when it dies, another instance takes over within seconds. The listeners
+ * (TLS repository, download server) run on every instance.
  * Returns what stops the timers.
  */
 export function startBackgroundJobs(env = process.env, o: { now?: () => Date } = {}): () => void {
-  const stopRuns = startRunTimer();
+  const lead = jobLead();
+  const leading = () => lead.leading();
+  const stopRuns = startRunTimer(1000, leading);
   let stopSweep = () => {};
   const minutes = Number(env.ROOTLINE_SWEEP_INTERVAL_MINUTES ?? "60");
   const lookAheadDays = Number(env.ROOTLINE_SWEEP_LOOK_AHEAD_DAYS ?? "30");
   if (minutes > 0) {
     const timer = setInterval(() => {
+      if (!leading()) return;
       runSweep({ lookAheadDays })
         .then((reports) => {
           for (const r of reports) if (r.opened || r.completed.length || r.deadlinesPassed.length) console.log(`rootline sweep: ${r.issuer}: RN ${r.revocationNumber}${r.opened ? `, renewal requested up to serial ${r.opened.serial}` : ""}`);
@@ -52,7 +60,7 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
     stopSweep = () => clearInterval(timer);
   }
   // ACME housekeeping (lib/acme/purge.ts) runs even with the sweep off: nonces pile up with traffic.
-  const acmePurge = setInterval(() => void purgeAcme().catch((err) => console.error("rootline: ACME purge failed:", err)), 10 * 60_000);
+  const acmePurge = setInterval(() => leading() && void purgeAcme().catch((err) => console.error("rootline: ACME purge failed:", err)), 10 * 60_000);
   acmePurge.unref();
   const issuer = env.ROOTLINE_TLS_REPOSITORY_ISSUER;
   if (issuer) {
@@ -84,5 +92,6 @@ export function startBackgroundJobs(env = process.env, o: { now?: () => Date } =
     stopDownloads();
     stopSweep();
     stopRuns();
+    void lead.stop();
   };
 }

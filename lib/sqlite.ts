@@ -2,6 +2,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory, SqlQuery, SqlResultSet, Transaction } from "@prisma/driver-adapter-utils";
 import type Database from "better-sqlite3";
 import { dbBusyDeadlineMs } from "./config";
+import type { WriteHealth } from "./database/backend";
 import { DatabaseBusyError } from "./errors";
 
 /**
@@ -20,7 +21,7 @@ const BUSY_REPORT_MS = 1_000;
 const WEDGE_MS = 60_000;
 const PROBE_CACHE_MS = 1_000;
 
-export type WriteHealth = { ok: true } | { ok: false; db: "busy" | "wedged" | "error"; detail: string };
+export type { WriteHealth } from "./database/backend";
 
 /**
  * Prisma's better-sqlite3 adapter, tuned for several Rootline processes (app, CLI,

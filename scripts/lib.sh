@@ -14,14 +14,23 @@ ensure_deps() {
   fi
 }
 
+# Both clients, whichever database DATABASE_URL selects (lib/db.ts imports both): SQLite's from
+# prisma/schema.prisma, PostgreSQL's from prisma/postgres/schema.prisma, which is generated from
+# it (scripts/pg-schema.mjs). --schema: the config would otherwise follow DATABASE_URL.
 ensure_client() {
   if [ ! -f generated/prisma/client.ts ] || [ prisma/schema.prisma -nt generated/prisma/client.ts ]; then
-    npx prisma generate
+    npx prisma generate --schema prisma/schema.prisma
+  fi
+  node scripts/pg-schema.mjs >/dev/null
+  if [ ! -f generated/prisma-pg/client.ts ] || [ prisma/postgres/schema.prisma -nt generated/prisma-pg/client.ts ]; then
+    npx prisma generate --schema prisma/postgres/schema.prisma
   fi
 }
 
 # Applies pending migrations; an up-to-date database is only read (a live instance may
 # hold it: `prisma migrate deploy` would wait for it and fail). See lib/migrations.ts.
+# DATABASE_URL=postgresql://… applies prisma/postgres/migrations (migrate deploy's advisory
+# lock lets several instances start at once).
 migrate_db() {
   npx tsx scripts/migrate.ts
 }

@@ -40,10 +40,15 @@ export async function appendAuditMany(tx: Tx, entries: { actor: AuditActor; inpu
   const anchored = anchor ? anchor.seq === last?.seq && anchor.hash === last.hash && checkMac("head", anchor) === "ok" : !last;
   if (anchor && !anchored) console.error(`rootline: the audit anchor (#${anchor.seq}) does not match the log's head (#${last?.seq ?? 0}); not moving it — run \`rootline audit verify\``);
   let prevHash = last?.hash ?? GENESIS;
+  // Seqs are given, not drawn from the database's counter: a PostgreSQL sequence keeps the
+  // numbers a rolled-back transaction took, and the chain's seqs must have no gaps. The
+  // caller's transaction holds the database's write lock (lib/database), so the head read
+  // above is still the head.
+  let seq = last?.seq ?? 0;
   const at = new Date();
   const rows = entries.map(({ actor, input }) => {
     const record = { at, actor: actorLabel(actor), action: input.action, targetType: input.targetType, targetId: input.targetId, before: json(input.before), after: json(input.after) };
-    const row = { ...record, prevHash, hash: chainHash(prevHash, record) };
+    const row = { seq: ++seq, ...record, prevHash, hash: chainHash(prevHash, record) };
     prevHash = row.hash;
     return row;
   });

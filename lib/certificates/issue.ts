@@ -8,7 +8,7 @@ import { sha256Hex } from "../pki/fingerprint";
 import { formatSans } from "../pki/san";
 import { sealCertificateKey } from "../secrets/keys";
 import { certificateValidity } from "./validity";
-import { signerFor } from "./signers";
+import { SIGNER_COLUMNS, signerFor } from "./signers";
 import { advanceSerial, issuerByName, type RenewalMethod } from "../store/state";
 import type { SignRequest } from "./request";
 
@@ -55,7 +55,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   // this process or another, queue, so serials stay monotonic and unique.
   let issuer;
   try {
-    issuer = await issuerByName(tx, issuerName, { id: true, name: true, notAfter: true, nextSerial: true, certValidityDays: true, keyType: true, certificateDer: true, sealedKey: true, generation: true, generationRevokedAt: true, publicUrl: true });
+    issuer = await issuerByName(tx, issuerName, { ...SIGNER_COLUMNS, notAfter: true, nextSerial: true, certValidityDays: true, generation: true, generationRevokedAt: true });
   } catch (error) {
     return items.map(() => ({ ok: false, error })); // every request of the batch names the unknown issuer
   }
@@ -65,16 +65,16 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
   const signedIndex: number[] = [];
   const capped = new Set<number>();
   let serial = issuer.nextSerial;
-  items.forEach((item, i) => {
+  for (const [i, item] of items.entries()) {
     const now = item.opts.now ?? new Date();
     if (issuer.notAfter.getTime() <= now.getTime()) {
       outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" expired on ${issuer.notAfter.toISOString().slice(0, 10)}`) };
-      return;
+      continue;
     }
     // A revoked CA generation issues nothing more: its servers move to the next generation.
     if (issuer.generationRevokedAt && !item.opts.revokedGenerationMayIssue) {
       outcomes[i] = { ok: false, error: new InputError("issuer", `the CA "${issuerName}" (generation ${issuer.generation} of its lineage) was revoked on ${issuer.generationRevokedAt.toISOString().slice(0, 10)} and issues no more certificates; use the lineage's next generation`) };
-      return;
+      continue;
     }
     const { req } = item;
     let der: Uint8Array;
@@ -82,10 +82,11 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
     try {
       // Bounded by the issuer's and the profile's maximum; never past the CA's notAfter (capped and said, or refused).
       win = certificateValidity(now, issuer, req.profile, req.validityDays);
-      der = signer.issue({ subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} }, subjectPublicKeySpki: req.spki, serial, notBefore: win.notBefore, notAfter: win.notAfter, profile: req.profile, sans: req.sans });
+      // Async: a token key (lib/keys) signs outside this process.
+      der = await signer.issueAsync({ subject: { der: Buffer.from(req.subjectDer), text: req.subject, fields: {} }, subjectPublicKeySpki: req.spki, serial, notBefore: win.notBefore, notAfter: win.notAfter, profile: req.profile, sans: req.sans });
     } catch (error) {
       outcomes[i] = { ok: false, error };
-      return;
+      continue;
     }
     rows.push({
       issuerId: issuer.id, serial, subject: req.subject, commonName: req.commonName, sans: formatSans(req.sans), profile: req.profile.name, keyType: req.keyType,
@@ -95,7 +96,7 @@ async function insertSignedBatch(tx: Tx, issuerName: string, items: Item[]): Pro
     signedIndex.push(i);
     if (win.cappedAtCaExpiry) capped.add(i);
     serial++;
-  });
+  }
   if (rows.length === 0) return outcomes as Outcome[];
   await advanceSerial(tx, issuer.id, serial);
   const created = await tx.certificate.createManyAndReturn({ data: rows, select: CERT_COLUMNS });

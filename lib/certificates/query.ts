@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db } from "../db";
+import { db, sqlDialect } from "../db";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
 
@@ -41,7 +41,8 @@ function where(f: z.output<typeof CertificateFilter>, now: Date, issuerId: strin
   if (f.expiringWithinDays !== undefined) and.push({ notAfter: { gte: now, lte: new Date(now.getTime() + f.expiringWithinDays * 86_400_000) } });
   if (f.q) {
     const serial = serialOf(f.q);
-    and.push({ OR: [{ subject: { contains: f.q } }, { sans: { contains: f.q } }, ...(serial !== null ? [{ serial }] : [])] });
+    const contains = sqlDialect().containsIgnoringCase(f.q); // SQLite's LIKE ignores ASCII case; PostgreSQL's needs `mode`
+    and.push({ OR: [{ subject: contains }, { sans: contains }, ...(serial !== null ? [{ serial }] : [])] });
   }
   return and.length ? { AND: and } : {};
 }

@@ -9,7 +9,7 @@ import { pemEncode } from "../pki/pem";
 import type { Dn } from "../pki/dn";
 import { createCaCertificate, createIssuerSigner } from "../pki/issue";
 import type { KeyType } from "../pki/keys";
-import { unsealIssuerKey } from "../secrets/keys";
+import { issuerSigningKey, type GeneratedKey } from "../keys";
 import { narrowWithin, parsePermittedNames, type PermittedNames } from "../pki/nameConstraints";
 import { issuerByName } from "../store/state";
 import { checkAll } from "../validation";
@@ -33,7 +33,8 @@ export interface CaOptions {
 
 interface CaCertificateRequest {
   subject: Dn;
-  keyPair: CryptoKeyPair;
+  /** The new CA's key, wherever it was generated (lib/keys). */
+  key: GeneratedKey;
   keyType: KeyType;
   notBefore: Date;
   notAfter: Date;
@@ -103,10 +104,10 @@ export async function makeCaCertificate(o: ParsedCaOptions, req: CaCertificateRe
   const { parentName, pathLen, permitted, ownUrl } = o;
   if (!parentName) {
     if (permitted.dns.length || permitted.ip.length) throw new InputError("permittedDns", "name constraints belong on an intermediate CA: choose the CA that signs it (a root's constraints bind no verifier)");
-    const certificateDer = await createCaCertificate({ ...req, serial: serialForRoot, pathLen });
+    const certificateDer = await createCaCertificate({ ...req, externalKey: { sign: (d) => req.key.key.sign(d), spki: req.key.spki, keyType: req.key.keyType }, serial: serialForRoot, pathLen });
     return { certificateDer, notAfter: req.notAfter, parentId: null, publicUrl: ownUrl, audit: { pathLength: pathLen, publicUrl: ownUrl ?? undefined } };
   }
-  const parent = await issuerByName(db(), parentName, { id: true, name: true, keyType: true, certificateDer: true, sealedKey: true, notAfter: true, publicUrl: true, parentId: true, generationRevokedAt: true }, "parent");
+  const parent = await issuerByName(db(), parentName, { id: true, name: true, keyType: true, certificateDer: true, sealedKey: true, keyStorage: true, keyRef: true, notAfter: true, publicUrl: true, parentId: true, generationRevokedAt: true }, "parent");
   const revoked = (await ancestry(db(), parent.id)).find((a) => a.generationRevokedAt);
   if (revoked) throw new InputError("parent", `the CA "${revoked.name}" was revoked on ${revoked.generationRevokedAt!.toISOString().slice(0, 10)}; it cannot sign a new CA`);
   if (parent.notAfter.getTime() <= req.notBefore.getTime()) throw new InputError("parent", `the CA "${parent.name}" expired on ${parent.notAfter.toISOString().slice(0, 10)}`);
@@ -127,12 +128,12 @@ export async function makeCaCertificate(o: ParsedCaOptions, req: CaCertificateRe
   }
   const parentConstraints = parentCert.extensions.find((e) => e.name === "nameConstraints");
   const names: PermittedNames = narrowWithin(permitted, parentConstraints?.name === "nameConstraints" ? parentConstraints.constraints : null);
-  const spki = new Uint8Array(await globalThis.crypto.subtle.exportKey("spki", req.keyPair.publicKey));
   // A one-off signer (not lib/certificates' cache): creating a CA is rare, and lib/issuers sits below lib/certificates.
-  const signer = createIssuerSigner({ certDer: parent.certificateDer, privateKey: unsealIssuerKey(parent), keyType: parent.keyType as KeyType, ...pointersFor(parent.name, parent.publicUrl) });
-  const certificateDer = signer.issue({
+  // The parent's key may be in a PKCS#11 token (lib/keys): sign asynchronously.
+  const signer = createIssuerSigner({ certDer: parent.certificateDer, ...issuerSigningKey(parent), keyType: parent.keyType as KeyType, ...pointersFor(parent.name, parent.publicUrl) });
+  const certificateDer = await signer.issueAsync({
     subject: req.subject,
-    subjectPublicKeySpki: spki,
+    subjectPublicKeySpki: req.key.spki,
     serial: subCaSerial(),
     notBefore: req.notBefore,
     notAfter,

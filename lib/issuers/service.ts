@@ -6,7 +6,9 @@ import { issuerByName } from "../store/state";
 import { parseCertificate, parseCertificateDer, privateKeyMatchesCertificate } from "../pki/certificate";
 import { buildDn, parseDnString, type Dn } from "../pki/dn";
 import { ConflictError, InputError } from "../errors";
-import { exportPkcs8, generateKeyPair, importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
+import { importPrivateKey, parseKeyType, spkiSha256Hex, type KeyType } from "../pki/keys";
+import { keyStore, parseKeyStorage, type KeyStorage } from "../keys";
+import { destroyTokenKey } from "../keys/pkcs11";
 import { sealIssuerKey } from "../secrets/keys";
 import { checkAll, checkAllAsync, withoutEmpty } from "../validation";
 import { IssuerSettings, parseOrThrow } from "./input";
@@ -20,6 +22,8 @@ export interface NewIssuer extends CaOptions {
   name: string;
   subject?: DnFields | string;
   keyType: string;
+  /** Where the CA key is generated and kept: "software" (default, sealed) or "pkcs11" (the configured token). */
+  keyStorage?: string;
   validityDays?: number | string;
   certValidityDays?: number | string;
   firstSerial?: string | number | bigint;
@@ -42,6 +46,13 @@ export interface ImportIssuer {
 
 export type IssuerRow = Awaited<ReturnType<typeof getIssuerByName>>;
 
+/** The new issuer's key as stored: sealed PKCS#8, or a reference into the token. */
+interface StoredKey {
+  storage: KeyStorage;
+  pkcs8: Uint8Array | null;
+  keyRef: string | null;
+}
+
 /** A random positive 63-bit serial for the CA's own certificate (outside the issued range's meaning). */
 function caSerial(): bigint {
   return BigInt("0x" + crypto.randomBytes(8).toString("hex")) >> 1n || 1n;
@@ -50,7 +61,7 @@ function caSerial(): bigint {
 async function insertIssuer(
   actor: Actor,
   action: "issuer.create" | "issuer.import",
-  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; pkcs8: Uint8Array; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean; parentId?: string | null; publicUrl?: string | null; hierarchy?: Record<string, unknown> },
+  data: { name: string; subject: string; keyType: KeyType; certificateDer: Uint8Array; key: StoredKey; notBefore: Date; notAfter: Date; certValidityDays: number; firstSerial: bigint; imported: boolean; rollover?: boolean; parentId?: string | null; publicUrl?: string | null; hierarchy?: Record<string, unknown> },
   within?: IssuerCreateOptions["within"],
 ) {
   return db().$transaction(async (tx) => {
@@ -65,7 +76,10 @@ async function insertIssuer(
         subject: data.subject,
         keyType: data.keyType,
         certificateDer: Buffer.from(data.certificateDer),
-        sealedKey: sealIssuerKey(data.pkcs8, { name: data.name }),
+        // A token key (lib/keys) leaves nothing to seal: sealedKey stays empty, keyRef says where it is.
+        sealedKey: data.key.pkcs8 ? sealIssuerKey(data.key.pkcs8, { name: data.name }) : new Uint8Array(0),
+        keyStorage: data.key.storage,
+        keyRef: data.key.keyRef,
         notBefore: data.notBefore,
         notAfter: data.notAfter,
         certValidityDays: data.certValidityDays,
@@ -80,7 +94,7 @@ async function insertIssuer(
       action,
       targetType: "issuer",
       targetId: issuer.id,
-      after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial, ...data.hierarchy },
+      after: { name: issuer.name, subject: issuer.subject, keyType: issuer.keyType, keyStorage: issuer.keyStorage, notAfter: issuer.notAfter, certValidityDays: issuer.certValidityDays, firstSerial: issuer.firstSerial, ...data.hierarchy },
     });
     await within?.(tx, issuer);
     return issuer;
@@ -134,33 +148,41 @@ export function caSubject(given: DnFields | string | undefined, name: string): D
 /** Creates a CA: a new key pair, a self-signed CA certificate, the key sealed at rest. */
 export async function createIssuer(actor: Actor, input: NewIssuer, opts: IssuerCreateOptions = {}) {
   requirePermission(actor.role, "issuers:write");
-  const [s, keyType, subject, caOptions] = checkAll(
+  const [s, keyType, subject, caOptions, storage] = checkAll(
     () => parseOrThrow(IssuerSettings, input),
     () => parseKeyType(input.keyType, "keyType"),
     () => caSubject(input.subject, typeof input.name === "string" ? input.name.trim() : ""),
     () => parseCaOptions(input),
+    () => parseKeyStorage(input.keyStorage),
   );
   const certValidityDays = certValidityWithinCa(input.certValidityDays, s.certValidityDays, s.validityDays);
-  const keyPair = await generateKeyPair(keyType);
-  const { notBefore, notAfter } = validityWindow(opts.now ?? new Date(), s.validityDays);
-  const defaultValidity = input.validityDays === undefined || String(input.validityDays).trim() === "";
-  const ca = await makeCaCertificate(caOptions, { subject, keyPair, keyType, notBefore, notAfter, defaultValidity }, caSerial());
-  const certificateDer = ca.certificateDer;
-  return insertIssuer(actor, "issuer.create", {
-    name: s.name,
-    subject: subject.text,
-    keyType,
-    certificateDer,
-    pkcs8: await exportPkcs8(keyPair.privateKey),
-    notBefore,
-    notAfter: ca.notAfter,
-    certValidityDays,
-    firstSerial: s.firstSerial,
-    imported: false,
-    parentId: ca.parentId,
-    publicUrl: ca.publicUrl,
-    hierarchy: ca.audit,
-  }, opts.within);
+  // A token key is a token object from here on: refuse a taken name before making one.
+  if (storage === "pkcs11" && (await db().issuer.findUnique({ where: { name: s.name }, select: { id: true } }))) throw new ConflictError("name", `an issuer named "${s.name}" already exists`);
+  const key = await keyStore(storage).generate(keyType, s.name);
+  try {
+    const { notBefore, notAfter } = validityWindow(opts.now ?? new Date(), s.validityDays);
+    const defaultValidity = input.validityDays === undefined || String(input.validityDays).trim() === "";
+    const ca = await makeCaCertificate(caOptions, { subject, key, keyType, notBefore, notAfter, defaultValidity }, caSerial());
+    return await insertIssuer(actor, "issuer.create", {
+      name: s.name,
+      subject: subject.text,
+      keyType,
+      certificateDer: ca.certificateDer,
+      key: { storage, pkcs8: key.pkcs8, keyRef: key.keyRef },
+      notBefore,
+      notAfter: ca.notAfter,
+      certValidityDays,
+      firstSerial: s.firstSerial,
+      imported: false,
+      parentId: ca.parentId,
+      publicUrl: ca.publicUrl,
+      hierarchy: ca.audit,
+    }, opts.within);
+  } catch (e) {
+    // No issuer refers to the token key: remove it rather than leave an orphan CA key in the token.
+    if (key.keyRef) await destroyTokenKey(key.keyRef).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Imports an existing CA from its certificate and private key; a mismatched pair is refused. */
@@ -192,7 +214,7 @@ export async function importIssuer(actor: Actor, input: ImportIssuer) {
     subject: cert.subject,
     keyType: cert.keyType,
     certificateDer: cert.der,
-    pkcs8: key.pkcs8,
+    key: { storage: "software", pkcs8: key.pkcs8, keyRef: null },
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     certValidityDays: s.certValidityDays,
@@ -215,6 +237,7 @@ export async function listIssuers() {
 const PUBLIC_ISSUER = {
   id: true, name: true, subject: true, keyType: true, certificateDer: true, notBefore: true, notAfter: true, certValidityDays: true,
   firstSerial: true, nextSerial: true, revocationNumber: true, crlNumber: true, imported: true, generation: true, createdAt: true, parentId: true, publicUrl: true,
+  keyStorage: true,
 } as const;
 
 /** The issuer without its sealed key; NotFoundError names the field the caller used. */

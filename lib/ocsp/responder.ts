@@ -76,7 +76,7 @@ async function loadState(name: string, previous: IssuerState | undefined): Promi
   const token = databaseChangeToken();
   const now = new Date();
   const row = await issuerByName(db(), name, {
-    id: true, name: true, keyType: true, certificateDer: true, sealedKey: true, publicUrl: true, revocationNumber: true, notAfter: true,
+    id: true, name: true, keyType: true, certificateDer: true, sealedKey: true, keyStorage: true, keyRef: true, publicUrl: true, revocationNumber: true, notAfter: true,
     crlNumber: true, crlStale: true, crlThisUpdate: true, crlNextUpdate: true,
   });
   // thisUpdate/nextUpdate are the current CRL's: make sure one exists and is fresh (rebuilt after a revocation).
@@ -89,7 +89,7 @@ async function loadState(name: string, previous: IssuerState | undefined): Promi
     own = {
       certDer,
       hashes: issuerHashes(signer.nameDer, signer.certificate.spki),
-      responder: { id: `issuer:${crypto.createHash("sha256").update(certDer).digest("hex")}`, keyHash: keyIdentifierOfSpki(signer.certificate.spki), algorithmIdentifier: signer.scheme.algorithmIdentifier, sign: (tbs) => signer.sign(tbs), certs: [] },
+      responder: { id: `issuer:${crypto.createHash("sha256").update(certDer).digest("hex")}`, keyHash: keyIdentifierOfSpki(signer.certificate.spki), algorithmIdentifier: signer.scheme.algorithmIdentifier, sign: (tbs) => signer.signAsync(tbs), certs: [] },
     };
     hashCache.set(row.id, own);
   }
@@ -207,7 +207,7 @@ export async function answerOcsp(issuerName: string, requestDer: Uint8Array): Pr
   const producedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   let der: Buffer;
   try {
-    der = buildOcspResponse(state.responder, answers, producedAt, parsed.nonceExtension ? [parsed.nonceExtension] : []);
+    der = await buildOcspResponse(state.responder, answers, producedAt, parsed.nonceExtension ? [parsed.nonceExtension] : []);
   } catch (err) {
     console.error(`rootline: OCSP for ${issuerName}: signing failed:`, err);
     return failure("internalError");

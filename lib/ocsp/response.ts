@@ -16,7 +16,8 @@ export interface OcspResponder {
   /** SHA-1 of the responder's subjectPublicKey BIT STRING value: ResponderID byKey. */
   keyHash: Buffer;
   algorithmIdentifier: Buffer;
-  sign(tbs: Uint8Array): Buffer;
+  /** Asynchronous when the issuer's key is in a PKCS#11 token (lib/keys). */
+  sign(tbs: Uint8Array): Buffer | Promise<Buffer>;
   /** Certificates sent along (the delegated responder's); empty when the issuer signs. */
   certs: readonly Uint8Array[];
   /** Identifies the signing key and certificate, for the response cache. */
@@ -55,7 +56,7 @@ function singleResponse(a: SingleAnswer): Buffer {
 }
 
 /** A signed, successful OCSPResponse carrying a BasicOCSPResponse. `extensions`: DER Extensions (the echoed nonce). */
-export function buildOcspResponse(r: OcspResponder, answers: readonly SingleAnswer[], producedAt: Date, extensions: readonly Uint8Array[] = []): Buffer {
+export async function buildOcspResponse(r: OcspResponder, answers: readonly SingleAnswer[], producedAt: Date, extensions: readonly Uint8Array[] = []): Promise<Buffer> {
   const tbsParts: Uint8Array[] = [
     // version v1 is the DEFAULT: absent in DER. ResponderID byKey is [2] EXPLICIT KeyHash.
     explicit(2, octetString(r.keyHash)),
@@ -64,7 +65,7 @@ export function buildOcspResponse(r: OcspResponder, answers: readonly SingleAnsw
   ];
   if (extensions.length) tbsParts.push(explicit(1, seq(...extensions)));
   const tbs = seq(...tbsParts);
-  const basicParts: Uint8Array[] = [tbs, r.algorithmIdentifier, bitString(r.sign(tbs))];
+  const basicParts: Uint8Array[] = [tbs, r.algorithmIdentifier, bitString(await r.sign(tbs))];
   if (r.certs.length) basicParts.push(explicit(0, seq(...r.certs)));
   const basic = seq(...basicParts);
   return seq(enumerated(OCSP_RESPONSE_STATUS.successful), explicit(0, seq(oid(OID.ocspBasic), octetString(basic))));

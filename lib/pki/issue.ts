@@ -26,7 +26,8 @@ import { signWith, signatureScheme, type SignatureScheme } from "./signature";
  * Certificate issuance. The hot path builds the TBSCertificate DER directly and
  * signs it synchronously with a Node KeyObject; everything that depends only on the
  * issuer (its Name bytes, key identifier, algorithm identifier, key object) is
- * computed once per IssuerSigner.
+ * computed once per IssuerSigner. A CA key outside the process (a PKCS#11 token,
+ * lib/keys) signs through ExternalKey, asynchronously: issueAsync/signAsync.
  */
 
 export interface CertificateTemplate {

@@ -55,7 +55,7 @@ export function keyTypeOfKeyObject(k: KeyObject, field: string): KeyType {
   return t;
 }
 
-function webCryptoParams(t: KeyType): EcKeyImportParams | RsaHashedImportParams {
+export function webCryptoParams(t: KeyType): EcKeyImportParams | RsaHashedImportParams {
   switch (t) {
     case "ec-p256":
       return { name: "ECDSA", namedCurve: "P-256" };

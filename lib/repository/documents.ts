@@ -2,10 +2,9 @@ import crypto from "node:crypto";
 import { issuerByName } from "../store/state";
 import { databaseChangeToken, db } from "../db";
 import { pemEncode } from "../pki/pem";
-import { signRevocationInfo, type RevocationInfoJson } from "../revocation-info/info";
+import { signRevocationInfoWith, type RevocationInfoJson } from "../revocation-info/info";
+import { SIGNER_COLUMNS, signerFor } from "../certificates/signers";
 import { CRL_REFRESH_MS, currentCrl } from "../revocation/crlStore";
-import { unsealIssuerKey } from "../secrets/keys";
-import type { KeyType } from "../pki/keys";
 
 /**
  * The documents the device repository serves (SPEC 2.2). Every one is public and
@@ -52,14 +51,9 @@ async function signedInfo(issuerName: string) {
   const key = `${row.id}:${row.revocationNumber}`;
   const hit = infoCache.get(issuerName);
   if (hit?.key === key) return hit;
-  const full = await db().issuer.findUniqueOrThrow({ where: { id: row.id }, select: { certificateDer: true, sealedKey: true, keyType: true, revocationNumber: true } });
-  const signed = signRevocationInfo({
-    issuerName,
-    issuerCertDer: full.certificateDer,
-    privateKey: unsealIssuerKey({ name: issuerName, sealedKey: full.sealedKey }),
-    keyType: full.keyType as KeyType,
-    revocationNumber: full.revocationNumber,
-  });
+  const full = await db().issuer.findUniqueOrThrow({ where: { id: row.id }, select: { ...SIGNER_COLUMNS, revocationNumber: true } });
+  // The issuer's one signer (lib/certificates/signers.ts): its key may be in a PKCS#11 token.
+  const signed = await signRevocationInfoWith(signerFor(full), { issuerName, revocationNumber: full.revocationNumber });
   const entry = { key: `${row.id}:${full.revocationNumber}`, der: signed.der, json: signed.json, etag: etagOf(`${key}:${Buffer.from(signed.der).toString("base64")}`) };
   infoCache.set(issuerName, entry);
   return entry;

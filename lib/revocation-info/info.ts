@@ -1,7 +1,7 @@
 import { parseCertificate, type Certificate } from "../pki/certificate";
 import { DerError } from "../pki/der";
 import { InputError } from "../errors";
-import { createIssuerSigner } from "../pki/issue";
+import { createIssuerSigner, type IssuerSigner } from "../pki/issue";
 import { spkiSha256Hex, type KeyType, type PrivateKeyInput } from "../pki/keys";
 import { signatureScheme, verifySignature } from "../pki/signature";
 import {
@@ -44,18 +44,31 @@ export interface SignedRevocationInfo {
 }
 
 export function signRevocationInfo(o: SignRevocationInfoOptions): SignedRevocationInfo {
+  // The signer checks that the certificate is a CA and that the private key is its key.
+  const signer = createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.privateKey, keyType: o.keyType });
+  const tbs = revocationInfoTbs(signer, o);
+  return assembleRevocationInfo(signer, tbs, signer.sign(tbs));
+}
+
+/** signRevocationInfo with the issuer's signer (lib/certificates/signers.ts), a CA key in a PKCS#11 token included. */
+export async function signRevocationInfoWith(signer: IssuerSigner, o: { issuerName: string; revocationNumber: bigint }): Promise<SignedRevocationInfo> {
+  const tbs = revocationInfoTbs(signer, o);
+  return assembleRevocationInfo(signer, tbs, await signer.signAsync(tbs));
+}
+
+function revocationInfoTbs(signer: IssuerSigner, o: { issuerName: string; revocationNumber: bigint }): Buffer {
   const nameProblem = issuerNameProblem(o.issuerName);
   if (nameProblem) throw new InputError("issuerName", nameProblem);
   const rnProblem = revocationNumberProblem(o.revocationNumber);
   if (rnProblem) throw new InputError("revocationNumber", rnProblem);
-  // The signer checks that the certificate is a CA and that the private key is its key.
-  const signer = createIssuerSigner({ certDer: o.issuerCertDer, privateKey: o.privateKey, keyType: o.keyType });
-  const tbs = encodeRevocationInfo({
+  return encodeRevocationInfo({
     issuerName: o.issuerName,
     issuerKeySha256: Buffer.from(spkiSha256Hex(signer.certificate.spki), "hex"),
     revocationNumber: o.revocationNumber,
   });
-  const signature = signer.sign(tbs);
+}
+
+function assembleRevocationInfo(signer: IssuerSigner, tbs: Uint8Array, signature: Uint8Array): SignedRevocationInfo {
   const der = new Uint8Array(encodeSignedRevocationInfo(tbs, signer.scheme.algorithmIdentifier, signature));
   const decoded = decodeSignedRevocationInfo(der);
   return { der, json: toRevocationInfoJson(decoded, signer.scheme.name) };

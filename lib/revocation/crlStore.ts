@@ -3,7 +3,7 @@ import { SYSTEM } from "../auth/actor";
 import { signerFor } from "../certificates/signers";
 import { issuerByName, storeCrl } from "../store/state";
 import { db } from "../db";
-import { buildCrl, type CrlEntry } from "../pki/crl";
+import { buildCrlAsync, type CrlEntry } from "../pki/crl";
 import type { RevocationReason } from "../pki/reasons";
 
 /** A CRL is valid for a week; it is rebuilt a day before, or at once after a revocation. */
@@ -69,7 +69,7 @@ export async function rebuildCrl(issuerId: string, now = new Date(), force = tru
     const crlNumber = issuer.crlNumber + 1n;
     const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + CRL_LIFETIME_MS);
-    const der = buildCrl({ signer: signerFor(issuer), thisUpdate, nextUpdate, crlNumber, entries });
+    const der = await buildCrlAsync({ signer: signerFor(issuer), thisUpdate, nextUpdate, crlNumber, entries });
     await storeCrl(tx, issuerId, { der, crlNumber, thisUpdate, nextUpdate });
     await appendAudit(tx, { ...SYSTEM, name: "crl" }, { action: "crl.publish", targetType: "issuer", targetId: issuerId, before: { crlNumber: issuer.crlNumber }, after: { crlNumber, entries: entries.length, thisUpdate, nextUpdate } });
     return { der, crlNumber, thisUpdate, nextUpdate };

@@ -9,8 +9,8 @@ import crypto from "node:crypto";
 import type { Tx } from "../db";
 import { pemEncode } from "../pki/pem";
 import type { GroupPlan } from "../rotation";
-import { unsealIssuerKey, unsealRunKey } from "../secrets/keys";
-import { PROTOCOL_VERSION, signEnvelope, type NodeTaskKind, type UpdateItems, type UpdateRequest } from "./protocol";
+import { issuerRootKey, runNewKey } from "../keys";
+import { PROTOCOL_VERSION, signEnvelope, type JwsSigner, type NodeTaskKind, type UpdateItems, type UpdateRequest } from "./protocol";
 
 export interface TaskDef {
   id: string;
@@ -30,9 +30,10 @@ export interface RunContext {
   maxFailures: number;
   taskTimeoutS: number;
   tasks: Map<string, TaskDef>;
-  oldKey: crypto.KeyObject;
+  /** In this process, or in the issuer's PKCS#11 token (lib/keys). */
+  oldKey: crypto.KeyObject | JwsSigner;
   /** The new root key: signs requests a target may receive after dropping the old root. */
-  newKey: crypto.KeyObject;
+  newKey: crypto.KeyObject | JwsSigner;
   distributionPem: string;
   newRootPem: string;
   /** The re-signed certificate a store-cert/bundle task delivers, by task id. */
@@ -89,7 +90,7 @@ export async function runContext(tx: Tx, runId: string): Promise<RunContext | nu
     select: { id: true, topologyId: true, group: true, issuerId: true, maxFailures: true, taskTimeoutS: true, plan: true, unsafeOrder: true, distributionDer: true, newRootDer: true, newKeySealed: true, state: true },
   });
   if (!run) return null;
-  const issuer = await tx.issuer.findUnique({ where: { id: run.issuerId }, select: { name: true, sealedKey: true } });
+  const issuer = await tx.issuer.findUnique({ where: { id: run.issuerId }, select: { name: true, keyType: true, certificateDer: true, sealedKey: true, keyStorage: true, keyRef: true } });
   if (!issuer) return null;
   const plan = JSON.parse(run.plan) as GroupPlan;
   const withCerts = await tx.rotationTask.findMany({ where: { runId, newCertificateId: { not: null } }, select: { taskId: true, newCertificateId: true } });
@@ -104,8 +105,8 @@ export async function runContext(tx: Tx, runId: string): Promise<RunContext | nu
     taskTimeoutS: run.taskTimeoutS,
     tasks: gatingEdges(plan, run.unsafeOrder ? (JSON.parse(run.unsafeOrder) as string[]) : null),
     // While the run is unfinished the issuer's key is still the old root's.
-    oldKey: crypto.createPrivateKey({ key: unsealIssuerKey(issuer), format: "der", type: "pkcs8" }),
-    newKey: crypto.createPrivateKey({ key: unsealRunKey(run), format: "der", type: "pkcs8" }),
+    oldKey: issuerRootKey(issuer).jws,
+    newKey: runNewKey(run, issuer),
     distributionPem: pemEncode("CERTIFICATE", run.distributionDer),
     newRootPem: pemEncode("CERTIFICATE", run.newRootDer),
     certificatePem: new Map(withCerts.map((t) => [t.taskId, pemEncode("CERTIFICATE", derById.get(t.newCertificateId!)!)])),
@@ -140,7 +141,7 @@ export function itemsFor(ctx: Pick<RunContext, "distributionPem" | "newRootPem" 
  * precede store-cert(c), since nothing orders them. A node without a store-root task (a server
  * on one-way links only) keeps its old root throughout.
  */
-export function signingKey(ctx: Pick<RunContext, "oldKey" | "newKey" | "tasks">, task: Pick<TaskDef, "kind" | "node">): crypto.KeyObject {
+export function signingKey(ctx: Pick<RunContext, "oldKey" | "newKey" | "tasks">, task: Pick<TaskDef, "kind" | "node">): crypto.KeyObject | JwsSigner {
   if (task.kind === "store-root" || task.kind === "bundle") return ctx.oldKey;
   if (task.kind === "store-cert" && !ctx.tasks.has(`store-root:${task.node}`)) return ctx.oldKey;
   return ctx.newKey;

@@ -7,11 +7,11 @@
 import { appendAudit } from "../audit";
 import type { Actor } from "../auth/actor";
 import { requirePermission } from "../auth/roles";
-import { db, type Tx } from "../db";
+import { db, sqlDialect, type Tx } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
 import { parseCertificateDer } from "../pki/certificate";
 import { sha256Hex } from "../pki/fingerprint";
-import { sealIssuerKey, unsealRunKey } from "../secrets/keys";
+import { runKeyColumns } from "../keys";
 import { markSupersededMany } from "../store/state";
 import { forgetRun, runContext, signRequest, type RunContext, type TaskDef } from "./context";
 import type { TaskResult } from "./protocol";
@@ -138,7 +138,7 @@ export async function applyResults(tx: Tx, results: readonly TaskResult[], now: 
  */
 async function finish(tx: Tx, ctx: RunContext, now: Date): Promise<void> {
   const run = await tx.rotationRun.findUniqueOrThrow({ where: { id: ctx.id }, select: { id: true, newKeySealed: true, newRootDer: true, newSubject: true, oldSubject: true, createdAt: true, topologyId: true, group: true } });
-  const issuer = await tx.issuer.findUniqueOrThrow({ where: { id: ctx.issuerId }, select: { id: true, name: true, subject: true, keyType: true, certificateDer: true, sealedKey: true } });
+  const issuer = await tx.issuer.findUniqueOrThrow({ where: { id: ctx.issuerId }, select: { id: true, name: true, subject: true, keyType: true, certificateDer: true, sealedKey: true, keyStorage: true, keyRef: true } });
   const retired = await tx.retiredRoot.create({
     data: { issuerId: issuer.id, subject: issuer.subject, keyType: issuer.keyType, certificateDer: issuer.certificateDer as Uint8Array<ArrayBuffer>, sealedKey: issuer.sealedKey as Uint8Array<ArrayBuffer>, retiredAt: now, runId: ctx.id },
     select: { id: true },
@@ -146,7 +146,8 @@ async function finish(tx: Tx, ctx: RunContext, now: Date): Promise<void> {
   const newRoot = parseCertificateDer(run.newRootDer, "newRoot");
   await tx.issuer.update({
     where: { id: issuer.id },
-    data: { certificateDer: run.newRootDer, sealedKey: sealIssuerKey(unsealRunKey(run), issuer), subject: run.newSubject, notBefore: newRoot.notBefore, notAfter: newRoot.notAfter, crlStale: true },
+    // A token issuer's new root key stays in its token (lib/keys): the row then points at it.
+    data: { certificateDer: run.newRootDer, ...runKeyColumns(run, issuer), subject: run.newSubject, notBefore: newRoot.notBefore, notAfter: newRoot.notAfter, crlStale: true },
   });
   const delivered = await tx.rotationTask.findMany({ where: { runId: ctx.id, newCertificateId: { not: null } }, select: { node: true, newCertificateId: true } });
   const nodes = delivered.map((d) => d.node!);
@@ -155,9 +156,9 @@ async function finish(tx: Tx, ctx: RunContext, now: Date): Promise<void> {
   if (delivered.length) {
     const pairs = JSON.stringify(delivered.map((d) => [d.node, d.newCertificateId]));
     await tx.$executeRaw`
-      UPDATE "TopologyNodeCertificate" SET "certificateId" = j."value" ->> 1
-      FROM json_each(${pairs}) AS j
-      WHERE "TopologyNodeCertificate"."topologyId" = ${run.topologyId} AND "TopologyNodeCertificate"."group" = ${run.group} AND "TopologyNodeCertificate"."nodeId" = j."value" ->> 0`;
+      UPDATE "TopologyNodeCertificate" SET "certificateId" = "j"."value" ->> 1
+      FROM ${sqlDialect().jsonRows(pairs, "j")}
+      WHERE "TopologyNodeCertificate"."topologyId" = ${run.topologyId} AND "TopologyNodeCertificate"."group" = ${run.group} AND "TopologyNodeCertificate"."nodeId" = "j"."value" ->> 0`;
   }
   await tx.rotationRun.update({ where: { id: ctx.id }, data: { state: "succeeded" satisfies RunState, activeIssuerId: null, finishedAt: now } });
   const tasks = await tx.rotationTask.count({ where: { runId: ctx.id } });

@@ -53,7 +53,7 @@ describe.each<KeyType>(["ec-p256", "rsa-2048"])("root material (%s)", (keyType) 
       profile: "both",
       sans: ["DNS:40-1.nodes.rootline.invalid", "IP:127.0.0.1"],
     });
-    const leaf = resignNodeCertificate(m.newSigner, oldLeaf, { serial: 78n, notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000) });
+    const leaf = await resignNodeCertificate(m.newSigner, oldLeaf, { serial: 78n, notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000) });
     const l = parseCertificateDer(leaf);
     expect(l.subject).toBe("CN=40-1");
     expect(l.issuer).toBe(root.subject);

@@ -9,10 +9,12 @@ import crypto from "node:crypto";
 import { InputError } from "../errors";
 import { parseDer, readOid, readString, seq, set, oid, utf8String, TAG } from "../pki/der";
 import { formatDn, type Dn } from "../pki/dn";
-import { createCaCertificate, createIssuerSigner, type IssuerSigner } from "../pki/issue";
+import { createCaCertificate, createIssuerSigner, type ExternalKey, type IssuerSigner } from "../pki/issue";
 import { parseCertificateDer } from "../pki/certificate";
 import { exportPkcs8, generateKeyPair, type KeyType, type PrivateKeyInput } from "../pki/keys";
 import { OID } from "../pki/oids";
+import type { GeneratedKey } from "../keys/types";
+import type { JwsSigner } from "./protocol";
 
 const KEY_SUFFIX = / \(key (\d+)\)$/;
 const MAX_CN = 64; // RFC 5280 ub-common-name
@@ -54,9 +56,13 @@ export interface RootMaterial extends NewRoot {
   distributionDer: Uint8Array;
 }
 
+/** The old root's key: in this process, or in a PKCS#11 token (lib/keys). */
+export type RootKey = PrivateKeyInput | ExternalKey;
+const signingOptions = (k: RootKey) => (typeof (k as ExternalKey).sign === "function" ? { externalKey: k as ExternalKey } : { privateKey: k as PrivateKeyInput });
+
 export interface RootMaterialInput {
   oldCertDer: Uint8Array;
-  oldKey: PrivateKeyInput;
+  oldKey: RootKey;
   keyType: KeyType;
   /** The distribution certificate's serial: the issuer's next one (it is issued by the old root). */
   distributionSerial: bigint;
@@ -70,9 +76,10 @@ function rootSerial(): bigint {
 
 export interface NewRoot {
   newSubject: Dn;
-  /** PKCS#8 of the new root private key (sealed by the caller before it is stored). */
-  newKeyPkcs8: Uint8Array;
-  newKey: crypto.KeyObject;
+  /** PKCS#8 of the new root private key (sealed by the caller before it is stored); null when it was generated in the token. */
+  newKeyPkcs8: Uint8Array | null;
+  /** Signs the run's requests as the new root. */
+  newKey: crypto.KeyObject | JwsSigner;
   newRootDer: Uint8Array;
   /** Signs node certificates with the new key, as the new root. */
   newSigner: IssuerSigner;
@@ -82,26 +89,33 @@ export interface NewRoot {
  * The new key pair and self-signed root: valid as long as the old root was (same length, from
  * now). Key generation may take a while (RSA), so callers do this before taking the write lock.
  */
-export async function createNewRoot(input: { oldCertDer: Uint8Array; keyType: KeyType; now?: Date }): Promise<NewRoot> {
+export async function createNewRoot(input: { oldCertDer: Uint8Array; keyType: KeyType; now?: Date; tokenKey?: GeneratedKey & { key: JwsSigner } }): Promise<NewRoot> {
   const old = parseCertificateDer(input.oldCertDer, "issuerCertificate");
   const now = new Date(Math.floor((input.now ?? new Date()).getTime() / 1000) * 1000);
   if (old.notAfter.getTime() <= now.getTime() + 60_000) throw new InputError("issuer", "the issuer's root certificate has expired; it cannot sign a distribution root");
   const newSubject = nextRootName(old.subjectDer);
+  const notBefore = new Date(now.getTime() - 60_000);
+  const lifetime = Math.max(old.notAfter.getTime() - old.notBefore.getTime(), 86_400_000);
+  const validity = { subject: newSubject, keyType: input.keyType, notBefore, notAfter: new Date(notBefore.getTime() + lifetime), serial: rootSerial() };
+  const token = input.tokenKey;
+  if (token) {
+    // The new root key was generated in the issuer's token (lib/keys): it signs there.
+    const newRootDer = await createCaCertificate({ ...validity, externalKey: { sign: (d) => token.key.sign(d), spki: token.spki, keyType: input.keyType } });
+    return { newSubject, newKeyPkcs8: null, newKey: token.key, newRootDer, newSigner: createIssuerSigner({ certDer: newRootDer, externalKey: token.key, keyType: input.keyType }) };
+  }
   const pair = await generateKeyPair(input.keyType);
   const newKeyPkcs8 = await exportPkcs8(pair.privateKey);
   const newKey = crypto.createPrivateKey({ key: Buffer.from(newKeyPkcs8), format: "der", type: "pkcs8" });
-  const notBefore = new Date(now.getTime() - 60_000);
-  const lifetime = Math.max(old.notAfter.getTime() - old.notBefore.getTime(), 86_400_000);
-  const newRootDer = await createCaCertificate({ subject: newSubject, keyPair: { privateKey: newKey }, keyType: input.keyType, notBefore, notAfter: new Date(notBefore.getTime() + lifetime), serial: rootSerial() });
+  const newRootDer = await createCaCertificate({ ...validity, keyPair: { privateKey: newKey } });
   const newSigner = createIssuerSigner({ certDer: newRootDer, privateKey: newKey, keyType: input.keyType });
   return { newSubject, newKeyPkcs8, newKey, newRootDer, newSigner };
 }
 
 /** The distribution root: the new root's name and key, issued by the old root (it cannot outlive it). */
-export function signDistribution(input: { oldCertDer: Uint8Array; oldKey: PrivateKeyInput; keyType: KeyType; newRoot: NewRoot; serial: bigint; now?: Date }): Uint8Array {
+export function signDistribution(input: { oldCertDer: Uint8Array; oldKey: RootKey; keyType: KeyType; newRoot: NewRoot; serial: bigint; now?: Date }): Promise<Uint8Array> {
   const old = parseCertificateDer(input.oldCertDer, "issuerCertificate");
   const nb = new Date(Math.floor((input.now ?? new Date()).getTime() / 1000) * 1000 - 60_000);
-  return createIssuerSigner({ certDer: input.oldCertDer, privateKey: input.oldKey, keyType: input.keyType }).issue({
+  return createIssuerSigner({ certDer: input.oldCertDer, ...signingOptions(input.oldKey), keyType: input.keyType }).issueAsync({
     subject: input.newRoot.newSubject,
     subjectPublicKeySpki: input.newRoot.newSigner.certificate.spki,
     serial: input.serial,
@@ -114,7 +128,7 @@ export function signDistribution(input: { oldCertDer: Uint8Array; oldKey: Privat
 /** Both steps at once (tests; the engine splits them around its transaction). */
 export async function createRootMaterial(input: RootMaterialInput): Promise<RootMaterial> {
   const newRoot = await createNewRoot(input);
-  const distributionDer = signDistribution({ ...input, newRoot, serial: input.distributionSerial });
+  const distributionDer = await signDistribution({ ...input, newRoot, serial: input.distributionSerial });
   return { ...newRoot, distributionDer };
 }
 
@@ -122,9 +136,9 @@ export async function createRootMaterial(input: RootMaterialInput): Promise<Root
  * A node's existing public key re-signed with the new key (SPEC 4.1: node keys never change),
  * with the subject and SANs of its current certificate and profile `both`.
  */
-export function resignNodeCertificate(newSigner: IssuerSigner, current: Uint8Array, o: { serial: bigint; notBefore: Date; notAfter: Date }): Uint8Array {
+export function resignNodeCertificate(newSigner: IssuerSigner, current: Uint8Array, o: { serial: bigint; notBefore: Date; notAfter: Date }): Promise<Uint8Array> {
   const c = parseCertificateDer(current, "certificate");
-  return newSigner.issue({
+  return newSigner.issueAsync({
     subject: { der: Buffer.from(c.subjectDer), text: c.subject, fields: {} },
     subjectPublicKeySpki: c.spki,
     serial: o.serial,

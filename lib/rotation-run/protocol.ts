@@ -146,9 +146,24 @@ export function jwsAlgorithm(key: KeyObject): string {
   throw new EnvelopeError(`unsupported key type ${type}`);
 }
 
+/**
+ * A root key that signs outside this process (a PKCS#11 token, lib/keys/pkcs11.ts): jose
+ * signs only with Node's own keys, so the compact JWS is assembled here (RFC 7515 §7.1)
+ * around the token's signature; verification stays jose's.
+ */
+export interface JwsSigner {
+  readonly jwsAlg: string;
+  signJws(signingInput: Uint8Array): Promise<Uint8Array>;
+}
+
 /** Signs a message with a private key (the CA's old root key, or a node's key). */
-export async function signEnvelope(message: Message, privateKey: KeyObject): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(message))).setProtectedHeader({ alg: jwsAlgorithm(privateKey) }).sign(privateKey);
+export async function signEnvelope(message: Message, privateKey: KeyObject | JwsSigner): Promise<string> {
+  const payload = new TextEncoder().encode(JSON.stringify(message));
+  if ("signJws" in privateKey) {
+    const input = `${Buffer.from(JSON.stringify({ alg: privateKey.jwsAlg })).toString("base64url")}.${Buffer.from(payload).toString("base64url")}`;
+    return `${input}.${Buffer.from(await privateKey.signJws(Buffer.from(input, "ascii"))).toString("base64url")}`;
+  }
+  return new CompactSign(payload).setProtectedHeader({ alg: jwsAlgorithm(privateKey) }).sign(privateKey);
 }
 
 /** Reads a message without verifying it (relays route by it; nothing is acted on unverified). */

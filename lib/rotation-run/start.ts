@@ -17,7 +17,8 @@ import { sha256Hex } from "../pki/fingerprint";
 import { spkiSha256Hex, type KeyType } from "../pki/keys";
 import { formatSans } from "../pki/san";
 import { DEFAULT_GROUP, planUpdate, type GroupPlan, type Mode, type ScheduleName } from "../rotation";
-import { sealRunKey, unsealIssuerKey } from "../secrets/keys";
+import { sealRunKey } from "../secrets/keys";
+import { generateRunKey, isTokenKey, issuerRootKey } from "../keys";
 import { advanceSerial } from "../store/state";
 import { CA_TASK_KINDS, gatingEdges, signRequest, type RunContext } from "./context";
 import { createNewRoot, resignNodeCertificate, signDistribution } from "./material";
@@ -84,12 +85,14 @@ export async function startRun(actor: Actor, input: StartInput): Promise<{ id: s
   const unsafeOrder = input.unsafeOrder === undefined ? null : checkUnsafeOrder(input.unsafeOrder, plan);
   const binding = await db().topologyBinding.findUnique({ where: { topologyId_group: { topologyId: t.id, group } }, select: { issuerId: true } });
   if (!binding) throw new InputError("group", `the group "${group}" is not bound to an issuer (rootline topology bind)`);
-  const issuer0 = await db().issuer.findUniqueOrThrow({ where: { id: binding.issuerId }, select: { certificateDer: true, keyType: true } });
+  const issuer0 = await db().issuer.findUniqueOrThrow({ where: { id: binding.issuerId }, select: { certificateDer: true, keyType: true, keyStorage: true } });
   const keyType = issuer0.keyType as KeyType;
-  // The key work, before the write lock: a new RSA key may take a while.
-  const newRoot = await createNewRoot({ oldCertDer: issuer0.certificateDer, keyType });
   const runId = "c" + crypto.randomBytes(12).toString("hex");
-  const sealedNewKey = sealRunKey(newRoot.newKeyPkcs8, { id: runId });
+  // The key work, before the write lock: a new RSA key may take a while. A token issuer's
+  // next root key is generated in its token (lib/keys) and nothing is sealed.
+  const tokenKey = isTokenKey(issuer0) ? await generateRunKey(keyType, runId) : undefined;
+  const newRoot = await createNewRoot({ oldCertDer: issuer0.certificateDer, keyType, tokenKey });
+  const sealedNewKey = newRoot.newKeyPkcs8 ? sealRunKey(newRoot.newKeyPkcs8, { id: runId }) : new Uint8Array(0);
   const settings = { runId, t, group, mode, schedule, maxFailures, taskTimeoutS, plan, unsafeOrder, keyType, newRoot, sealedNewKey, issuerId: binding.issuerId };
 
   // Signing a thousand certificates and requests takes a second or more on a busy machine: it
@@ -129,7 +132,7 @@ type Settings = {
 /** The issuer's serial counter or a node's certificate changed between prepare and commit. */
 class MovedMeanwhile extends Error {}
 
-const ISSUER_COLUMNS = { id: true, name: true, subject: true, keyType: true, certificateDer: true, sealedKey: true, nextSerial: true, certValidityDays: true } as const;
+const ISSUER_COLUMNS = { id: true, name: true, subject: true, keyType: true, certificateDer: true, sealedKey: true, keyStorage: true, keyRef: true, nextSerial: true, certValidityDays: true } as const;
 
 /** Everything signed, from a snapshot of the issuer and the nodes' certificates (no writes). */
 async function prepare(s: Settings, now: Date) {
@@ -150,23 +153,24 @@ async function prepare(s: Settings, now: Date) {
 
   // Serials from the issuer's counter: the distribution root, then one per re-signed node key.
   let serial = issuer.nextSerial;
-  const oldKey = unsealIssuerKey(issuer);
-  const distributionDer = signDistribution({ oldCertDer: issuer.certificateDer, oldKey, keyType: s.keyType, newRoot: s.newRoot, serial: serial++, now });
+  const oldKey = issuerRootKey(issuer);
+  const distributionDer = await signDistribution({ oldCertDer: issuer.certificateDer, oldKey: oldKey.key, keyType: s.keyType, newRoot: s.newRoot, serial: serial++, now });
   const win = validityWindow(now, issuer.certValidityDays);
   const certTasks = plan.tasks.filter((p) => p.node && (p.kind === "store-cert" || (p.kind === "bundle" && presentsCertificate(t.topology, group, p.node))));
-  const rows: Prisma.CertificateCreateManyInput[] = certTasks.map((p) => {
-    const der = resignNodeCertificate(s.newRoot.newSigner, currentById.get(certOf.get(p.node!)!)!.der, { serial, notBefore: win.notBefore, notAfter: win.notAfter });
+  const rows: Prisma.CertificateCreateManyInput[] = [];
+  for (const p of certTasks) {
+    const der = await resignNodeCertificate(s.newRoot.newSigner, currentById.get(certOf.get(p.node!)!)!.der, { serial, notBefore: win.notBefore, notAfter: win.notAfter });
     const c = parseCertificateDer(der);
-    return {
+    rows.push({
       issuerId: issuer.id, serial: serial++, subject: c.subject, commonName: c.commonName ?? "", sans: formatSans(c.sans), profile: "both", keyType: c.keyType ?? "ec-p256",
       notBefore: c.notBefore, notAfter: c.notAfter, der: Buffer.from(der) as Uint8Array<ArrayBuffer>, fingerprintSha256: sha256Hex(der), spkiSha256: spkiSha256Hex(c.spki),
-    };
-  });
+    });
+  }
   const tasks = gatingEdges(plan, s.unsafeOrder);
   const ctx: RunContext = {
     id: s.runId, topologyId: t.id, group, issuerId: issuer.id, maxFailures: s.maxFailures, taskTimeoutS: s.taskTimeoutS, tasks,
-    oldKey: crypto.createPrivateKey({ key: oldKey, format: "der", type: "pkcs8" }),
-    newKey: crypto.createPrivateKey({ key: Buffer.from(s.newRoot.newKeyPkcs8), format: "der", type: "pkcs8" }),
+    oldKey: oldKey.jws,
+    newKey: s.newRoot.newKey,
     distributionPem: pemEncode("CERTIFICATE", distributionDer),
     newRootPem: pemEncode("CERTIFICATE", s.newRoot.newRootDer),
     certificatePem: new Map(certTasks.map((p, i) => [p.id, pemEncode("CERTIFICATE", rows[i].der as Uint8Array)])),

@@ -29,7 +29,8 @@ export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; 
   return db().$transaction(async (tx) => {
     let issuers = 0;
     let certificates = 0;
-    for (const i of await tx.issuer.findMany({ select: { id: true, name: true, sealedKey: true } })) {
+    // Issuers whose key is in a PKCS#11 token (lib/keys) have nothing sealed: the token keeps their key.
+    for (const i of await tx.issuer.findMany({ where: { keyStorage: "software" }, select: { id: true, name: true, sealedKey: true } })) {
       if (isCurrentSeal(i.sealedKey)) continue;
       await tx.issuer.update({ where: { id: i.id }, data: { sealedKey: sealIssuerKey(unsealIssuerKey(i), i) } });
       issuers++;
@@ -55,14 +56,14 @@ export async function rotateMasterKey(actor: Actor): Promise<{ issuers: number; 
 async function resealRootKeys(tx: Tx): Promise<number> {
   let n = 0;
   for (const r of await tx.rotationRun.findMany({ select: { id: true, newKeySealed: true } })) {
-    if (isCurrentSeal(r.newKeySealed)) continue;
+    if (r.newKeySealed.length === 0 || isCurrentSeal(r.newKeySealed)) continue; // empty: the new root key is in the token
     await tx.rotationRun.update({ where: { id: r.id }, data: { newKeySealed: sealRunKey(unsealRunKey(r), r) } });
     n++;
   }
   const names = new Map((await tx.issuer.findMany({ select: { id: true, name: true } })).map((i) => [i.id, i.name]));
   for (const r of await tx.retiredRoot.findMany({ select: { id: true, issuerId: true, sealedKey: true } })) {
     const name = names.get(r.issuerId);
-    if (name === undefined || isCurrentSeal(r.sealedKey)) continue;
+    if (name === undefined || r.sealedKey.length === 0 || isCurrentSeal(r.sealedKey)) continue; // empty: a root key in the token
     await tx.retiredRoot.update({ where: { id: r.id }, data: { sealedKey: sealIssuerKey(unsealIssuerKey({ name, sealedKey: r.sealedKey }), { name }) } });
     n++;
   }

@@ -1,5 +1,5 @@
 import type { Prisma } from "../../generated/prisma/client";
-import type { Tx } from "../db";
+import { sqlDialect, type Tx } from "../db";
 import { NotFoundError } from "../errors";
 import type { RevocationReason } from "../pki/reasons";
 
@@ -97,7 +97,8 @@ export interface NewRenewalRequest {
 
 /**
  * Inserts a revocation's renewal requests with ONE statement, whatever their number: the
- * rows travel as one JSON parameter and `json_each` expands them inside SQLite. A Prisma
+ * rows travel as one JSON parameter and the database expands them (SQLite's `json_each`,
+ * PostgreSQL's `jsonb_array_elements`). A Prisma
  * create per row (~1 ms each with its round trip) held the write lock for seconds at 10k
  * certificates, and every other writer — other processes included — waited that long.
  * Ids look like Prisma's cuids ("c" + 24 characters); nothing parses them.
@@ -105,10 +106,11 @@ export interface NewRenewalRequest {
 export async function insertRenewalRequests(tx: Tx, revocationId: string, rows: readonly NewRenewalRequest[]): Promise<void> {
   if (rows.length === 0) return;
   const json = JSON.stringify(rows.map((r) => [r.certificateId, r.serial.toString(), r.status, r.tokenHash]));
+  const sql = sqlDialect(); // json_each on SQLite, jsonb_array_elements on PostgreSQL
   await tx.$executeRaw`
     INSERT INTO "RenewalRequest" ("id", "revocationId", "certificateId", "serial", "status", "tokenHash")
-    SELECT 'c' || lower(hex(randomblob(12))), ${revocationId}, "value" ->> 0, CAST("value" ->> 1 AS INTEGER), "value" ->> 2, "value" ->> 3
-    FROM json_each(${json})`;
+    SELECT ${sql.newId()}, ${revocationId}, "r"."value" ->> 0, CAST("r"."value" ->> 1 AS BIGINT), "r"."value" ->> 2, "r"."value" ->> 3
+    FROM ${sql.jsonRows(json, "r")}`;
 }
 
 /** A stopped holder: no replacement is awaited, and its token stops working. */

@@ -11,6 +11,7 @@ export async function createIssuerAction(_prev: FormState, form: FormData): Prom
     const issuer = await createIssuer(actorOf(me), {
       name: str(form, "name"),
       keyType: str(form, "keyType"),
+      keyStorage: str(form, "keyStorage") || undefined,
       subject: { CN: str(form, "cn"), O: str(form, "o"), OU: str(form, "ou"), C: str(form, "c") },
       validityDays: str(form, "validityDays") || undefined,
       certValidityDays: str(form, "certValidityDays") || undefined,

@@ -48,7 +48,10 @@ export default async function IssuersPage() {
                 </span>
               </Td>
               <Td>{i.subject}</Td>
-              <Td>{KEY_TYPE_LABELS[i.keyType as KeyType] ?? i.keyType}</Td>
+              <Td>
+                {KEY_TYPE_LABELS[i.keyType as KeyType] ?? i.keyType}
+                {i.keyStorage === "pkcs11" && <span className="ml-2 text-xs text-slate-500" title="The key is in the PKCS#11 token and never leaves it">hardware token</span>}
+              </Td>
               <Td>{i.notAfter.toISOString().slice(0, 10)}</Td>
               <Td className="text-right font-mono">{i.revocationNumber.toString()}</Td>
               <Td className="text-right font-mono">{i.nextSerial.toString()}</Td>

@@ -10,6 +10,7 @@ export function register(program: Command): void {
     .description("create a CA: new key pair and a self-signed CA certificate, or with --parent an intermediate CA signed by that issuer")
     .requiredOption("--name <name>", "issuer name (used in repository URLs)")
     .requiredOption("--key <type>", "ec-p256 | ec-p384 | rsa-2048 | rsa-3072 | rsa-4096")
+    .option("--key-storage <where>", "software (default: sealed with the master key) | pkcs11 (generated in and used from the token of ROOTLINE_PKCS11_LIBRARY / _TOKEN_LABEL / _PIN; it never leaves it)")
     .option("--subject <dn>", 'subject DN, e.g. "CN=Fleet CA, O=Acme" (default CN=<name>)')
     .option("--validity-days <n>", "CA validity in days (default 20 years)")
     .option("--cert-validity-days <n>", "validity of issued certificates in days (default 396, about 13 months)")
@@ -19,14 +20,14 @@ export function register(program: Command): void {
     .option("--permitted-dns <suffix...>", "name constraint: permitted DNS suffix, e.g. example.com (repeatable; intermediates only)", collect)
     .option("--permitted-ip <cidr...>", "name constraint: permitted IP range, e.g. 10.0.0.0/8 (repeatable; intermediates only)", collect)
     .option("--public-url <url>", "public base URL of the repository (e.g. https://pki.example): certificates this CA signs carry CDP {url}/api/repository/<name>/crl and AIA …/ca.crt")
-    .action(async (o: { name: string; key: string; subject?: string; validityDays?: string; certValidityDays?: string; firstSerial?: string; parent?: string; pathLength?: string; permittedDns?: string[]; permittedIp?: string[]; publicUrl?: string }) => {
+    .action(async (o: { name: string; key: string; keyStorage?: string; subject?: string; validityDays?: string; certValidityDays?: string; firstSerial?: string; parent?: string; pathLength?: string; permittedDns?: string[]; permittedIp?: string[]; publicUrl?: string }) => {
       const { createIssuer } = await import("../../issuers/service");
       const { cliActor } = await import("../../auth/actor");
       const i = await createIssuer(cliActor(), {
-        name: o.name, keyType: o.key, subject: o.subject, validityDays: o.validityDays, certValidityDays: o.certValidityDays, firstSerial: o.firstSerial,
+        name: o.name, keyType: o.key, keyStorage: o.keyStorage, subject: o.subject, validityDays: o.validityDays, certValidityDays: o.certValidityDays, firstSerial: o.firstSerial,
         parent: o.parent, pathLength: o.pathLength, permittedDns: o.permittedDns, permittedIp: o.permittedIp, publicUrl: o.publicUrl,
       });
-      printJson({ name: i.name, subject: i.subject, keyType: i.keyType, notAfter: i.notAfter, firstSerial: i.firstSerial, parent: o.parent ?? null, publicUrl: i.publicUrl });
+      printJson({ name: i.name, subject: i.subject, keyType: i.keyType, keyStorage: i.keyStorage, notAfter: i.notAfter, firstSerial: i.firstSerial, parent: o.parent ?? null, publicUrl: i.publicUrl });
     });
   issuer
     .command("set")
@@ -61,8 +62,8 @@ export function register(program: Command): void {
       const { listIssuers } = await import("../../issuers/service");
       const issuers = await listIssuers();
       const nameOf = new Map(issuers.map((i) => [i.id, i.name]));
-      const rows = issuers.map((i) => ({ name: i.name, subject: i.subject, keyType: i.keyType, notAfter: i.notAfter.toISOString(), revocationNumber: i.revocationNumber, nextSerial: i.nextSerial, parent: i.parentId ? (nameOf.get(i.parentId) ?? null) : null }));
+      const rows = issuers.map((i) => ({ name: i.name, subject: i.subject, keyType: i.keyType, keyStorage: i.keyStorage, notAfter: i.notAfter.toISOString(), revocationNumber: i.revocationNumber, nextSerial: i.nextSerial, parent: i.parentId ? (nameOf.get(i.parentId) ?? null) : null }));
       if (o.json) printJson(rows);
-      else for (const r of rows) process.stdout.write(`${r.name}\t${r.keyType}\t${r.subject}\tRN ${r.revocationNumber}\tnext serial ${r.nextSerial}\n`);
+      else for (const r of rows) process.stdout.write(`${r.name}\t${r.keyType}${r.keyStorage === "pkcs11" ? " (PKCS#11)" : ""}\t${r.subject}\tRN ${r.revocationNumber}\tnext serial ${r.nextSerial}\n`);
     });
 }

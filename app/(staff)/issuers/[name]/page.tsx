@@ -46,6 +46,7 @@ export default async function IssuerPage({ params }: { params: Promise<{ name: s
             <div className="flex justify-between"><dt className="text-slate-500">First serial</dt><dd className="font-mono">{issuer.firstSerial.toString()}</dd></div>
             <div className="flex justify-between"><dt className="text-slate-500">Certificate validity</dt><dd>{issuer.certValidityDays} days</dd></div>
             <div className="flex justify-between"><dt className="text-slate-500">Generation</dt><dd>{issuer.generation}</dd></div>
+            <div className="flex justify-between"><dt className="text-slate-500">Key storage</dt><dd data-testid="issuer-key-storage">{issuer.keyStorage === "pkcs11" ? "hardware token (PKCS#11)" : "software (sealed)"}</dd></div>
             <div className="flex justify-between gap-4"><dt className="text-slate-500">Signed by</dt><dd data-testid="issuer-parent">{relatives.parent ? issuerLink(relatives.parent) : "itself (root CA)"}</dd></div>
             {relatives.children.length > 0 && <div className="flex justify-between gap-4"><dt className="text-slate-500">Signs CAs</dt><dd className="text-right">{relatives.children.map((c, k) => <span key={c}>{k > 0 && ", "}{issuerLink(c)}</span>)}</dd></div>}
             <div className="flex justify-between gap-4"><dt className="text-slate-500">Path length</dt><dd>{limits.pathLen === null ? "no limit" : limits.pathLen === 0 ? "0 (signs no CAs)" : limits.pathLen}</dd></div>
