@@ -1,4 +1,4 @@
-// Prints one closing line over both runners: "tests: N passed, N failed, N skipped".
+// Prints one closing line over every runner: "tests: N passed, N failed, N skipped".
 import fs from "node:fs";
 
 function read(file) {
@@ -9,12 +9,15 @@ function read(file) {
   }
 }
 let passed = 0, failed = 0, skipped = 0;
-const v = read("test-results/vitest.json");
-if (v) {
-  passed += v.numPassedTests ?? 0;
-  failed += (v.numFailedTests ?? 0) + (v.numFailedTestSuites ? 0 : 0);
-  skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
-} else failed += 1;
+// The SQLite run and the PostgreSQL run (vitest.pg.config.mts); a missing report counts as a failure.
+for (const file of ["test-results/vitest.json", "test-results/vitest-pg.json"]) {
+  const v = read(file);
+  if (v) {
+    passed += v.numPassedTests ?? 0;
+    failed += (v.numFailedTests ?? 0) + (v.numFailedTestSuites && !v.numFailedTests ? v.numFailedTestSuites : 0);
+    skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  } else failed += 1;
+}
 const p = read("test-results/playwright.json");
 if (p?.stats) {
   passed += p.stats.expected ?? 0;

@@ -17,9 +17,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf test-results && mkdir -p test-results
-npx tsc --noEmit -p .
-npx eslint --cache --cache-location node_modules/.cache/eslint/ .
+phase() { echo "rootline: $1 done at $((SECONDS / 60))m$((SECONDS % 60))s"; }
+# Typecheck and lint side by side: each is one process on one core.
+npx tsc --noEmit -p . & tsc_pid=$!
+npx eslint --cache --cache-location node_modules/.cache/eslint/ . & lint_pid=$!
+wait $tsc_pid
+wait $lint_pid
+phase "typecheck and lint"
 unit=0; npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json || unit=$?
+phase "vitest (SQLite)"
+# The app's build runs beside the PostgreSQL run: that suite mostly waits on the database.
+npx next build > test-results/next-build.log 2>&1 & build_pid=$!
 # The integration suite again on PostgreSQL (vitest.pg.config.mts): a throw-away cluster from
 # Debian's postgresql (installed when missing), 127.0.0.1 only, removed on exit.
 source scripts/pg-cluster.sh
@@ -27,12 +35,16 @@ trap pg_cluster_stop EXIT
 pgsuite=0
 { pg_cluster_start && npx vitest run -c vitest.pg.config.mts --reporter=default --reporter=json --outputFile=test-results/vitest-pg.json; } || pgsuite=$?
 pg_cluster_stop
-npx next build
+phase "vitest (PostgreSQL)"
+if ! wait $build_pid; then cat test-results/next-build.log; echo "rootline: next build failed"; exit 1; fi
+tail -n 3 test-results/next-build.log
+phase "next build"
 # The e2e server's port: 3100 unless something else holds it (then any free one).
 export E2E_PORT="${E2E_PORT:-$(node -e '
 const net = require("node:net");
 const free = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(null)).listen(p, "127.0.0.1", () => { const a = s.address().port; s.close(() => ok(a)); }); });
 free(3100).then((p) => p ?? free(0)).then((p) => console.log(p));')}"
 e2e=0; npx playwright test || e2e=$?
+phase "playwright"
 node scripts/summarize-tests.mjs
 exit $(( unit || pgsuite || e2e ))
