@@ -4,7 +4,7 @@
  *   npm run bench                       # every section, in order
  *   npm run bench -- issuance           # one section (or several: -- crl bytes)
  *
- * Sections: issuance (issue #2), repository, generations (issue #10), crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), proxy (issue 11), ocsp (issue 13), database (issue 14), hsm (issue 14), pki, list.
+ * Sections: issuance (issue #2), repository, generations (issue #10), crl, bytes (issue #3), busy, revocation (issue #7), rotation, rotation-run (issue #9), proxy (issue 11), ocsp (issue 13), database (issue 14), cache (issue 14), hsm (issue 14), pki, list.
  * Each section uses its own temporary data dirs (migrated with `prisma migrate deploy`),
  * starts and stops its own child processes (process groups, loopback only) and removes
  * what it created. HTTP sections serve a private copy of .next (built only when
@@ -48,6 +48,7 @@ const SECTIONS: Section[] = [
   },
   { name: "ocsp", what: "OCSP responses/s (cached, nonce) vs the repository's revocation information, same run (issue 13)", run: load("./ocsp") },
   { name: "database", what: "issuance certs/s through the API: PostgreSQL vs SQLite, one and two app instances, same run (issue 14)", run: load("./database") },
+  { name: "cache", what: "repository req/s straight from the app vs through nginx's proxy_cache, same run (issue 14)", run: load("./cache") },
   { name: "hsm", what: "signing ops/s with a SoftHSM2 (PKCS#11) key vs a software key, ECDSA P-256 and RSA-2048, same run (issue 14)", run: load("./hsm") },
   { name: "proxy", what: "rootline proxy vs direct TLS: new connections/s, added latency p50/p99, bulk MB/s (issue 11)", run: load("./proxy") },
   {

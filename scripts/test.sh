@@ -10,6 +10,7 @@ missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v certbot >/dev/null || missing+=(certbot)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2) # PKCS#11 token for lib/keys (issue 14)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) # the cache in front of the repository (issue 14)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "rootline: installing Debian's ${missing[*]} for the tests…"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo

@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = [
   "topology.delete",
   "master-key.rotate",
   "audit.anchor",
+  "backup.create",
+  "backup.restore",
   "certificate.key-purge",
   "topology.bind",
   "topology.provision",

@@ -36,6 +36,8 @@ export const AUDIT_LABELS: Record<AuditAction, string> = {
   "topology.delete": "deleted topology",
   "master-key.rotate": "rotated master key",
   "audit.anchor": "anchored audit log",
+  "backup.create": "made backup",
+  "backup.restore": "restored backup",
   "certificate.key-purge": "purged certificate key",
   "topology.bind": "bound topology to issuer",
   "topology.provision": "provisioned topology",

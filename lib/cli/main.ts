@@ -4,6 +4,7 @@ import { CliExit } from "./io";
 import * as acme from "./commands/acme";
 import * as agent from "./commands/agent";
 import * as audit from "./commands/audit";
+import * as backup from "./commands/backup";
 import * as cert from "./commands/cert";
 import * as device from "./commands/device";
 import * as est from "./commands/est";
@@ -20,9 +21,10 @@ import * as topology from "./commands/topology";
 import * as user from "./commands/user";
 
 /** Each command module registers itself; heavy modules are imported inside actions so `--help` stays instant. */
-const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est, acme, ocsp];
+const COMMANDS: { register(program: Command): void }[] = [user, token, issuer, cert, revocation, plan, device, audit, masterKey, agent, topology, rotation, lineage, proxy, est, acme, ocsp, backup];
 
-const NO_DATABASE = new Set(["device", "plan", "agent", "proxy"]);
+// `restore` migrates itself, after replacing the database (a fresh one would be thrown away).
+const NO_DATABASE = new Set(["device", "plan", "agent", "proxy", "restore"]);
 
 export function buildProgram(): Command {
   const program = new Command("rootline")
