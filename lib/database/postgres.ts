@@ -35,9 +35,10 @@ export class PostgresBackend implements DatabaseBackend {
   #probe: { at: number; result: Promise<WriteHealth> } | null = null;
 
   constructor(readonly url: string) {
-    this.#pool = new pg.Pool({ connectionString: url, max: Number(process.env.ROOTLINE_PG_POOL_MAX) || 10 });
+    // allowExitOnIdle: idle connections must not hold a CLI process open for the pool's 10 s idle timeout.
+    this.#pool = new pg.Pool({ connectionString: url, max: Number(process.env.ROOTLINE_PG_POOL_MAX) || 10, allowExitOnIdle: true });
     this.#pool.on("error", () => {}); // an idle client's connection died: the pool replaces it
-    this.adapter = new SerializedWrites(new PrismaPg(this.#pool), (waiting) => (this.#waitingSince = waiting ? (this.#waitingSince ?? Date.now()) : null));
+    this.adapter = new SerializedWrites(new PrismaPg(this.#pool, { disposeExternalPool: true }), (waiting) => (this.#waitingSince = waiting ? (this.#waitingSince ?? Date.now()) : null));
     this.#changes = new ChangeListener(url);
   }
 
