@@ -77,12 +77,17 @@ export function revocationInfoDer(issuerName: string): Promise<RepositoryDocumen
   });
 }
 
-export async function caCertificate(issuerName: string, format: "der" | "pem"): Promise<RepositoryDocument> {
-  const row = await issuerByName(db(), issuerName, { certificateDer: true });
-  const etag = etagOf(Buffer.from(row.certificateDer).toString("base64") + format);
-  return format === "pem"
-    ? { body: Buffer.from(pemEncode("CERTIFICATE", row.certificateDer)), contentType: "application/x-pem-file", etag, cacheControl: "public, max-age=3600" }
-    : { body: row.certificateDer, contentType: "application/pkix-cert", etag, cacheControl: "public, max-age=3600" };
+/** Cached like the others: it changes only when a rotation run replaces the root. */
+export function caCertificate(issuerName: string, format: "der" | "pem"): Promise<RepositoryDocument> {
+  return cached(`ca:${format}:${issuerName}`, async () => {
+    const row = await issuerByName(db(), issuerName, { certificateDer: true });
+    const etag = etagOf(Buffer.from(row.certificateDer).toString("base64") + format);
+    const doc: RepositoryDocument =
+      format === "pem"
+        ? { body: Buffer.from(pemEncode("CERTIFICATE", row.certificateDer)), contentType: "application/x-pem-file", etag, cacheControl: "public, max-age=3600" }
+        : { body: row.certificateDer, contentType: "application/pkix-cert", etag, cacheControl: "public, max-age=3600" };
+    return { doc };
+  });
 }
 
 /** Cached too: reading a 100k-entry CRL's 3 MB from the database costs ~150 ms. */
