@@ -13,10 +13,11 @@ const globalForDb = globalThis as unknown as { rootlineDb?: PrismaClient; rootli
 
 function create(): PrismaClient {
   const url = databaseUrl();
-  // The cached CRL (megabytes at 100k entries) is read only by lib/revocation/crlStore.
+  // The cached CRL (megabytes at 100k entries) is read only by lib/revocation/crlStore,
+  // the stored revocation information only by lib/repository/documents.
   // maxWait: starting a transaction may wait (asynchronously) for another process's
   // write lock up to the busy deadline; the adapter then fails with DatabaseBusyError.
-  const options = { omit: { issuer: { crlDer: true } }, transactionOptions: { maxWait: dbBusyDeadlineMs() + 5_000 } } as const;
+  const options = { omit: { issuer: { crlDer: true, revocationInfoDer: true } }, transactionOptions: { maxWait: dbBusyDeadlineMs() + 5_000 } } as const;
   if (isPostgresUrl(url)) {
     const backend = new PostgresBackend(url);
     globalForDb.rootlineBackend = backend;

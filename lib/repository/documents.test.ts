@@ -1,9 +1,12 @@
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { databaseFile } from "../config";
+import { db } from "../db";
 import { createIssuer } from "../issuers/service";
 import { parseCrl } from "../pki/crl";
-import { verifyRevocationInfo } from "../revocation-info/info";
+import { signRevocationInfo, verifyRevocationInfo } from "../revocation-info/info";
+import { holdWriteLock } from "../test/holdLock";
+import { makeCa } from "../test/pki";
 import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson } from "./documents";
 import { exportRepository } from "./export";
 import fs from "node:fs";
@@ -63,5 +66,92 @@ describe("repository documents", () => {
     expect(fs.readFileSync(path.join(dir, "repo-ca/crl")).equals(Buffer.from((await crl("repo-ca")).body))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "issuers"), "utf8")).issuers.map((i: { name: string }) => i.name)).toContain("repo-ca");
     expect(JSON.parse(Buffer.from((await issuerList()).body).toString()).issuers.map((i: { name: string }) => i.name)).toEqual(["crl-ca", "repo-ca"]);
+  });
+});
+
+describe("one signed revocation information per RN, shared by every process", () => {
+  // Another process: a fresh copy of the module, with empty in-process caches, on the same database.
+  const otherProcess = async () => {
+    vi.resetModules();
+    return import("./documents");
+  };
+  const stored = (name: string) => {
+    const c = new Database(databaseFile(), { readonly: true });
+    try {
+      return c.prepare("SELECT revocationInfoDer AS der, revocationInfoRn AS rn FROM Issuer WHERE name = ?").safeIntegers().get(name) as { der: Buffer | null; rn: bigint | null };
+    } finally {
+      c.close();
+    }
+  };
+  const setStored = (name: string, der: Uint8Array) => {
+    const c = new Database(databaseFile());
+    c.prepare("UPDATE Issuer SET revocationInfoDer = ? WHERE name = ?").run(Buffer.from(der), name);
+    c.close();
+  };
+
+  it("serves the same bytes and ETags from two processes for an ECDSA issuer (randomised signatures)", async () => {
+    await createIssuer(admin, { name: "shared-ca", keyType: "ec-p384" });
+    const [der, json] = [await revocationInfoDer("shared-ca"), await revocationInfoJson("shared-ca")];
+    expect(stored("shared-ca")).toEqual({ der: Buffer.from(der.body), rn: 0n });
+    const other = await otherProcess();
+    const [der2, json2] = [await other.revocationInfoDer("shared-ca"), await other.revocationInfoJson("shared-ca")];
+    expect(Buffer.from(der2.body).equals(Buffer.from(der.body))).toBe(true);
+    expect(Buffer.from(json2.body).equals(Buffer.from(json.body))).toBe(true);
+    expect([der2.etag, json2.etag]).toEqual([der.etag, json.etag]);
+  });
+
+  it("signs and stores a new document after an RN raise; every process serves it", async () => {
+    const before = await revocationInfoDer("shared-ca");
+    const c = new Database(databaseFile());
+    c.prepare("UPDATE Issuer SET revocationNumber = 5 WHERE name = ?").run("shared-ca");
+    c.close();
+    const other = await otherProcess();
+    const after = await other.revocationInfoDer("shared-ca");
+    const ca = (await caCertificate("shared-ca", "der")).body;
+    expect(verifyRevocationInfo(after.body, ca, "shared-ca")).toMatchObject({ ok: true, revocationNumber: 5n });
+    expect(stored("shared-ca")).toEqual({ der: Buffer.from(after.body), rn: 5n });
+    expect(Buffer.from((await revocationInfoDer("shared-ca")).body).equals(Buffer.from(after.body))).toBe(true);
+    expect(after.etag).not.toBe(before.etag);
+  });
+
+  it("replaces a stored document that does not verify with the current CA certificate", async () => {
+    const ca = (await caCertificate("shared-ca", "der")).body;
+    const foreign = await makeCa("ec-p384");
+    const byOtherKey = signRevocationInfo({ issuerName: "shared-ca", issuerCertDer: foreign.certDer, privateKey: foreign.keyPair.privateKey, revocationNumber: 5n }).der;
+    for (const bad of [Buffer.from("garbage"), byOtherKey]) {
+      setStored("shared-ca", bad);
+      const served = await (await otherProcess()).revocationInfoDer("shared-ca");
+      expect(Buffer.from(served.body).equals(Buffer.from(bad))).toBe(false);
+      expect(verifyRevocationInfo(served.body, ca, "shared-ca")).toMatchObject({ ok: true, revocationNumber: 5n });
+      expect(stored("shared-ca")).toEqual({ der: Buffer.from(served.body), rn: 5n });
+    }
+  });
+
+  it("does not keep a device waiting while another process holds the write lock; the document is stored afterwards", async () => {
+    const c = new Database(databaseFile());
+    c.prepare("UPDATE Issuer SET revocationNumber = 6 WHERE name = ?").run("shared-ca");
+    c.close();
+    const lock = await holdWriteLock(databaseFile(), 3);
+    const started = Date.now();
+    const served = await (await otherProcess()).revocationInfoDer("shared-ca");
+    expect(Date.now() - started).toBeLessThan(1500); // not the 10 s busy deadline
+    expect(verifyRevocationInfo(served.body, (await caCertificate("shared-ca", "der")).body, "shared-ca")).toMatchObject({ ok: true, revocationNumber: 6n });
+    await lock.released;
+    await vi.waitFor(() => expect(stored("shared-ca").rn).toBe(6n), { timeout: 15_000, interval: 100 });
+    const again = await (await otherProcess()).revocationInfoDer("shared-ca");
+    expect(stored("shared-ca").der?.equals(Buffer.from(again.body))).toBe(true);
+  }, 30_000);
+
+  it("still answers when storing fails (a busy database): with the freshly signed document", async () => {
+    setStored("shared-ca", Buffer.from("garbage"));
+    const write = vi.spyOn(db().issuer, "updateMany").mockRejectedValueOnce(new Error("database is busy"));
+    try {
+      const served = await (await otherProcess()).revocationInfoDer("shared-ca");
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(verifyRevocationInfo(served.body, (await caCertificate("shared-ca", "der")).body, "shared-ca")).toMatchObject({ ok: true, revocationNumber: 6n });
+      expect(stored("shared-ca").der?.toString()).toBe("garbage");
+    } finally {
+      write.mockRestore();
+    }
   });
 });

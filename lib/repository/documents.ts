@@ -2,7 +2,10 @@ import crypto from "node:crypto";
 import { issuerByName } from "../store/state";
 import { databaseChangeToken, db } from "../db";
 import { pemEncode } from "../pki/pem";
-import { signRevocationInfoWith, type RevocationInfoJson } from "../revocation-info/info";
+import { parseRevocationInfo, signRevocationInfoWith, verifyRevocationInfo, type RevocationInfoJson, type SignedRevocationInfo } from "../revocation-info/info";
+import { toRevocationInfoJson } from "../revocation-info/infoJson";
+import { signatureScheme } from "../pki/signature";
+import type { KeyType } from "../pki/keys";
 import { SIGNER_COLUMNS, signerFor } from "../certificates/signers";
 import { CRL_REFRESH_MS, currentCrl } from "../revocation/crlStore";
 
@@ -44,6 +47,10 @@ const etagOf = (parts: string) => `"${crypto.createHash("sha256").update(parts).
 /** Signed revocation information per (issuer, RN): one signature per RN change, not per request. */
 const infoCache = new Map<string, { key: string; der: Uint8Array; json: RevocationInfoJson; etag: string }>();
 
+const infoRow = (id: string) =>
+  db().issuer.findUniqueOrThrow({ where: { id }, select: { ...SIGNER_COLUMNS, revocationNumber: true, revocationInfoDer: true, revocationInfoRn: true } });
+type InfoRow = Awaited<ReturnType<typeof infoRow>>;
+
 async function signedInfo(issuerName: string) {
   // The one read on the hot path: id and RN. Reading the RN each time keeps publishing
   // immediate even when another process (CLI, sweep) moved it.
@@ -51,12 +58,54 @@ async function signedInfo(issuerName: string) {
   const key = `${row.id}:${row.revocationNumber}`;
   const hit = infoCache.get(issuerName);
   if (hit?.key === key) return hit;
-  const full = await db().issuer.findUniqueOrThrow({ where: { id: row.id }, select: { ...SIGNER_COLUMNS, revocationNumber: true } });
-  // The issuer's one signer (lib/certificates/signers.ts): its key may be in a PKCS#11 token.
-  const signed = await signRevocationInfoWith(signerFor(full), { issuerName, revocationNumber: full.revocationNumber });
+  const full = await infoRow(row.id);
+  const stored = storedInfo(full);
+  const { signed, final } = stored ? { signed: stored, final: true } : await signAndStore(full);
   const entry = { key: `${row.id}:${full.revocationNumber}`, der: signed.der, json: signed.json, etag: etagOf(`${key}:${Buffer.from(signed.der).toString("base64")}`) };
-  infoCache.set(issuerName, entry);
+  // Kept only once it is the stored document: until then the next request looks again.
+  if (final) infoCache.set(issuerName, entry);
   return entry;
+}
+
+/**
+ * The stored document when it is for the current RN and verifies with the current CA
+ * certificate (a rotation run replaces the key, leaving a document the new one cannot verify).
+ */
+function storedInfo(row: InfoRow): SignedRevocationInfo | null {
+  if (!row.revocationInfoDer || row.revocationInfoRn !== row.revocationNumber) return null;
+  const der = new Uint8Array(row.revocationInfoDer);
+  const verified = verifyRevocationInfo(der, row.certificateDer, row.name);
+  if (!verified.ok || verified.revocationNumber !== row.revocationNumber) return null;
+  const parsed = parseRevocationInfo(der);
+  if (!parsed.ok) return null;
+  return { der, json: toRevocationInfoJson(parsed.value, signatureScheme(row.keyType as KeyType).name) };
+}
+
+/** How long a device's GET waits for the store below before it is answered with the fresh signature. */
+const STORE_WAIT_MS = 200;
+
+/**
+ * Signs and stores, so every process (app instances, the CLI's static export) serves the
+ * same bytes: ECDSA signatures are randomised. The write replaces only what was read, so
+ * when another process stored first its document wins and both serve it. Devices never wait
+ * for staff: when the write lock is held elsewhere the GET gets the fresh signature at once
+ * (`final: false`) and the write lands in the background. A busy or read-only database only
+ * costs byte-identity for that moment, never the answer.
+ */
+async function signAndStore(row: InfoRow): Promise<{ signed: SignedRevocationInfo; final: boolean }> {
+  // The issuer's one signer (lib/certificates/signers.ts): its key may be in a PKCS#11 token.
+  const signed = await signRevocationInfoWith(signerFor(row), { issuerName: row.name, revocationNumber: row.revocationNumber });
+  const store = db()
+    .issuer.updateMany({
+      where: { id: row.id, revocationNumber: row.revocationNumber, revocationInfoDer: row.revocationInfoDer ? { equals: new Uint8Array(row.revocationInfoDer) } : null },
+      data: { revocationInfoDer: Buffer.from(signed.der), revocationInfoRn: row.revocationNumber },
+    })
+    .then(() => infoRow(row.id))
+    .then((now) => (now.revocationNumber === row.revocationNumber ? storedInfo(now) : null))
+    .catch(() => null);
+  const timeout = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), STORE_WAIT_MS).unref());
+  const got = await Promise.race([store, timeout]);
+  return got && got !== "late" ? { signed: got, final: true } : { signed, final: false };
 }
 
 // Revalidate every time (`no-cache`): a CDN may store it, but must ask with If-None-Match,
