@@ -11,7 +11,7 @@
  * Run alone: npm run bench -- cache
  */
 import path from "node:path";
-import { ADMIN, fmt, heading, loadFromChild, median, migratedDataDir, nowMs, releaseDb, removeTempDir, switchDataDir, table, type LoadResult } from "./lib";
+import { ADMIN, fmt, heading, loadFromChild, loadRows, median, migratedDataDir, nowMs, releaseDb, removeTempDir, rotatedRounds, switchDataDir, table } from "./lib";
 
 const ISSUER = "cache-ca";
 const CONNECTIONS = 50;
@@ -52,23 +52,10 @@ export async function run(): Promise<void> {
     }
     const load = (k: string, seconds: number) => loadFromChild({ url: targets[k].url, headers: targets[k].headers, connections: CONNECTIONS, duration: seconds });
     const keys = Object.keys(targets);
-    for (const k of keys) await load(k, WARMUP_SECONDS);
-    const results: Record<string, LoadResult[]> = Object.fromEntries(keys.map((k) => [k, []]));
     const t0 = nowMs();
-    for (let r = 0; r < ROUNDS; r++) {
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[(i + r) % keys.length];
-        results[k].push(await load(k, SECONDS));
-      }
-    }
-    const rows: (string | number)[][] = [];
-    for (const k of keys) {
-      const rs = results[k];
-      // 304 is the expected answer for the conditional target; anything else is an error.
-      const errors = rs.reduce((a, r) => a + r.errors + (targets[k].status === 200 ? r.non2xx : 0), 0);
-      if (errors) throw new Error(`${k}: ${errors} errors or non-2xx`);
-      rows.push([k, fmt(median(rs.map((r) => r.requestsPerSec))), rs.map((r) => fmt(r.requestsPerSec)).join(", "), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99)))]);
-    }
+    const results = await rotatedRounds(keys, load, { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+    // 304 is the expected answer for the conditional target; anything else is an error.
+    const rows = loadRows(results, (k, r) => r.errors + (targets[k].status === 200 ? r.non2xx : 0));
     table(`${CONNECTIONS} connections, autocannon in its own process; ${ROUNDS} × ${SECONDS} s per target, rotating`, ["target", "median req/s", "rounds req/s", "p50 ms", "p99 ms"], rows);
     const rps = (k: string) => median(results[k].map((r) => r.requestsPerSec));
     table("through nginx / straight from the app (same run)", ["document", "ratio"], [

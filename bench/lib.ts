@@ -340,6 +340,31 @@ export async function loadFromChild(opts: { url: string; connections: number; du
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as LoadResult;
 }
 
+/**
+ * Several targets under the same load, compared in one run: a warm-up each, then `rounds`
+ * rounds in a rotated order so drift on a shared machine hits every target alike.
+ */
+export async function rotatedRounds<K extends string>(keys: readonly K[], load: (k: K, seconds: number) => Promise<LoadResult>, o: { rounds: number; seconds: number; warmupSeconds: number }): Promise<Record<K, LoadResult[]>> {
+  for (const k of keys) await load(k, o.warmupSeconds);
+  const results = Object.fromEntries(keys.map((k) => [k, [] as LoadResult[]])) as Record<K, LoadResult[]>;
+  for (let r = 0; r < o.rounds; r++) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[(i + r) % keys.length];
+      results[k].push(await load(k, o.seconds));
+    }
+  }
+  return results;
+}
+
+/** One table row per target: median req/s, each round's, median p50/p99; `errors` counts a round's failures (throws on any). */
+export function loadRows<K extends string>(results: Record<K, LoadResult[]>, errors: (k: K, r: LoadResult) => number = (_k, r) => r.errors + r.non2xx): (string | number)[][] {
+  return (Object.entries(results) as [K, LoadResult[]][]).map(([k, rs]) => {
+    const n = rs.reduce((a, r) => a + errors(k, r), 0);
+    if (n) throw new Error(`${k}: ${n} errors or non-2xx`);
+    return [k, fmt(median(rs.map((r) => r.requestsPerSec))), rs.map((r) => fmt(r.requestsPerSec)).join(", "), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99)))];
+  });
+}
+
 // ------------------------------------------------------------------ CSRs
 
 function derLen(n: number): Buffer {

@@ -14,7 +14,7 @@
  */
 import crypto from "node:crypto";
 import path from "node:path";
-import { ADMIN, ROOT, fmt, heading, loadFromChild, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, spawnGroup, stopGroup, switchDataDir, table, type LoadResult } from "./lib";
+import { ADMIN, ROOT, fmt, heading, loadFromChild, loadRows, makeCsrs, median, migratedDataDir, nowMs, releaseDb, removeTempDir, rotatedRounds, spawnGroup, stopGroup, switchDataDir, table } from "./lib";
 
 const ISSUER = "ocsp-ca";
 const CONNECTIONS = 50;
@@ -100,23 +100,10 @@ export async function run(): Promise<void> {
       console.log(`${k}: ${body.length} bytes`);
     }
     const load = (k: string, seconds: number) => loadFromChild({ url: targets[k as keyof typeof targets], connections: CONNECTIONS, duration: seconds, ...(isPost(k) ? post : {}) });
-    for (const k of Object.keys(targets)) await load(k, WARMUP_SECONDS);
-    const results: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
     const keys = Object.keys(targets) as (keyof typeof targets)[];
     const t0 = nowMs();
-    for (let r = 0; r < ROUNDS; r++) {
-      // Rotate the order so drift on a shared machine hits every target alike.
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[(i + r) % keys.length];
-        results[k].push(await load(k, SECONDS));
-      }
-    }
-    const rows: (string | number)[][] = [];
-    for (const [k, rs] of Object.entries(results)) {
-      const errors = rs.reduce((a, r) => a + r.errors + r.non2xx, 0);
-      if (errors) throw new Error(`${k}: ${errors} errors or non-2xx`);
-      rows.push([k, fmt(median(rs.map((r) => r.requestsPerSec))), rs.map((r) => fmt(r.requestsPerSec)).join(", "), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99)))]);
-    }
+    const results = await rotatedRounds(keys, load, { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+    const rows = loadRows(results);
     table(`${CONNECTIONS} connections, autocannon in its own process; ${ROUNDS} × ${SECONDS} s per target, rotating`, ["target", "median req/s", "rounds req/s", "p50 ms", "p99 ms"], rows);
     const rps = (k: keyof typeof targets) => median(results[k].map((r) => r.requestsPerSec));
     const info = rps("revocation-info (RN document)");
