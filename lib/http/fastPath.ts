@@ -59,14 +59,15 @@ export async function fastPath(req: IncomingMessage, res: ServerResponse): Promi
   const target = req.url ?? "/";
   // OCSP on plain node:http like the repository: a Web Request/Response pair costs more
   // than a cached answer (bench/ocsp.ts). Other methods get their 405 from the same code.
-  if (target.startsWith("/ocsp/")) {
-    const r = await ocspReply(method, target.split("?", 1)[0], () => readCappedNodeBytes(req, OCSP_REQUEST_TYPE, MAX_OCSP_REQUEST_BYTES));
+  const pathname = target.split("?", 1)[0];
+  if (pathname === "/ocsp" || pathname.startsWith("/ocsp/")) {
+    const r = await ocspReply(method, pathname, () => readCappedNodeBytes(req, OCSP_REQUEST_TYPE, MAX_OCSP_REQUEST_BYTES));
     res.writeHead(r.status, req.complete ? r.headers : { ...r.headers, Connection: "close" });
     res.end(r.body);
     return true;
   }
   // Cheap prefix test first: most requests are for pages and go to Next untouched.
-  if (!target.startsWith("/api/")) return target.startsWith("/acme/") || target.startsWith("/.well-known/est/") || target.startsWith("/ocsp") ? standardProtocol(req, res) : false;
+  if (!target.startsWith("/api/")) return target.startsWith("/acme/") || target.startsWith("/.well-known/est/") ? standardProtocol(req, res) : false;
   if (method === "GET" || method === "HEAD") {
     const r = await repositoryReply(target, (req.headers["if-none-match"] as string | undefined) ?? null, method === "HEAD");
     if (r) {
@@ -75,7 +76,6 @@ export async function fastPath(req: IncomingMessage, res: ServerResponse): Promi
       return true;
     }
   }
-  const pathname = target.split("?", 1)[0];
   if (method === "GET" && pathname === "/api/health") {
     const h = await healthReply();
     res.writeHead(h.status, HEALTH_HEADERS);

@@ -54,10 +54,9 @@ async function load(name: string, importer: () => Promise<ProtocolHandler>): Pro
   return h;
 }
 
-/** The handler for a request path, loaded on first use; null when no protocol serves it. */
+/** The handler for a request path, loaded on first use; null when no protocol serves it. OCSP is answered before this, on plain node:http (fastPath.ts). */
 export async function protocolHandler(pathname: string): Promise<ProtocolHandler | null> {
   if (pathname.startsWith("/acme/")) return load("acme", async () => (await import("../acme/http")).acmeHandler);
   if (pathname.startsWith("/.well-known/est/")) return load("est", async () => (await import("../est/http")).estHandler);
-  if (pathname === "/ocsp" || pathname.startsWith("/ocsp/")) return load("ocsp", async () => (await import("../ocsp/http")).ocspHandler);
   return null;
 }

@@ -16,8 +16,8 @@ import { ocspErrorResponse } from "./response";
  * HTTP errors only for what is not OCSP at all (wrong method, media type, size).
  * `ocspReply` is framework-free like the repository's `repositoryReply`: the fast path
  * answers /ocsp/{issuer}… with it on plain node:http (a Web Request/Response pair costs
- * more than a cached answer); `ocspHandler` is the Web form for the protocol dispatch
- * (bare /ocsp, and any caller with a Web Request).
+ * more than a cached answer); `ocspHandler` is the same over a Web Request/Response,
+ * for callers that hold one.
  */
 
 export const OCSP_REQUEST_TYPE = "application/ocsp-request";
