@@ -2,7 +2,7 @@ import nodeCrypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { bitString, seq } from "../pki/der";
 import { makeCa } from "../test/pki";
-import { CaInfoError, caInfoJsonText, encodeCaInfo, parseCaInfo, signCaInfo, verifyCaInfo, type CaInfoTbs } from "./caInfo";
+import { CaInfoError, caInfoJsonText, encodeCaInfo, parseCaInfo, signCaInfo, signCaInfoWith, verifyCaInfo, type CaInfoTbs } from "./caInfo";
 
 const keyPair = (curve: "P-256" | "P-384" | "rsa") =>
   curve === "rsa" ? nodeCrypto.generateKeyPairSync("rsa", { modulusLength: 2048 }) : nodeCrypto.generateKeyPairSync("ec", { namedCurve: curve });
@@ -35,6 +35,16 @@ describe("CA information codec", async () => {
     expect(i.algorithm).toBe("ecdsa-with-SHA384");
     expect(verifyCaInfo(i, spkiOf(k.publicKey))).toBe(true);
     expect(verifyCaInfo(i, spkiOf(dist.publicKey))).toBe(false);
+  });
+
+  it("signs with a key outside the process (a token) the same document, and refuses a signature by any other key", async () => {
+    const k = keyPair("P-384");
+    const external = (signer: nodeCrypto.KeyObject) => ({ spki: spkiOf(k.publicKey), sign: async (d: Uint8Array) => nodeCrypto.sign("sha384", d, { key: signer, dsaEncoding: "der" }) });
+    const i = parseCaInfo((await signCaInfoWith(tbs, external(k.privateKey))).der);
+    expect(i).toMatchObject({ algorithm: "ecdsa-with-SHA384", generation: 1 });
+    expect(verifyCaInfo(i, spkiOf(k.publicKey))).toBe(true);
+    await expect(signCaInfoWith(tbs, external(keyPair("P-384").privateKey))).rejects.toThrow(/does not verify/);
+    await expect(signCaInfoWith({ ...tbs, nextUrl: "http://x/2" }, external(k.privateKey))).rejects.toMatchObject({ field: "caInfo" });
   });
 
   it("refuses RSA distribution keys", () => {

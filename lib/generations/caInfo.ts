@@ -34,6 +34,7 @@ import { readSignatureAlgorithm, signWith, signatureScheme, verifySignature } fr
  * API:
  *   encodeCaInfo(tbs: CaInfoTbs) → Buffer                    the tbs DER (RangeError on bad values)
  *   signCaInfo(tbs, distributionPrivateKey) → { der, json }  json: CaInfoJson object; caInfoJsonText() for text
+ *   signCaInfoWith(tbs, { spki, sign }) → Promise<…>         the same, with a key in a PKCS#11 token
  *   parseCaInfo(Uint8Array | string) → CaInfo                strict, either form; throws CaInfoError
  *   verifyCaInfo(info, distributionPublicKeySpki) → boolean  algorithm pinned to the key's curve
  */
@@ -164,16 +165,42 @@ export interface SignedCaInfo {
   json: CaInfoJson;
 }
 
-export function signCaInfo(t: CaInfoTbs, distributionPrivateKey: PrivateKeyInput): SignedCaInfo {
+/** The tbs DER, or an InputError naming what is wrong with the content. */
+function checkedTbs(t: CaInfoTbs): Buffer {
   const problem = tbsProblem(t);
   if (problem) throw new InputError("caInfo", problem);
+  return encodeCaInfo(t);
+}
+
+function assemble(tbs: Buffer, keyType: DistributionKeyType, signature: Uint8Array): SignedCaInfo {
+  const der = new Uint8Array(seq(tbs, signatureScheme(keyType).algorithmIdentifier, bitString(signature)));
+  return { der, json: caInfoToJson(parseCaInfo(der)) };
+}
+
+export function signCaInfo(t: CaInfoTbs, distributionPrivateKey: PrivateKeyInput): SignedCaInfo {
+  const tbs = checkedTbs(t);
   const key = toKeyObject(distributionPrivateKey, "distributionKey");
   const keyType = distributionKeyTypeOfSpki(spkiOfPrivateKey(key, "distributionKey"));
-  const scheme = signatureScheme(keyType);
-  const tbs = encodeCaInfo(t);
-  const der = new Uint8Array(seq(tbs, scheme.algorithmIdentifier, bitString(signWith(key, keyType, tbs))));
-  const info = parseCaInfo(der);
-  return { der, json: caInfoToJson(info) };
+  return assemble(tbs, keyType, signWith(key, keyType, tbs));
+}
+
+/** A distribution key that signs elsewhere (a PKCS#11 token): DER Ecdsa-Sig-Value over the data, and its public key. */
+export interface ExternalDistributionKey {
+  spki: Uint8Array;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * signCaInfo with a key that never enters this process. The signature is checked with the
+ * public key before the document is returned: a token answering with another key's
+ * signature must not publish a document no device accepts.
+ */
+export async function signCaInfoWith(t: CaInfoTbs, key: ExternalDistributionKey): Promise<SignedCaInfo> {
+  const tbs = checkedTbs(t);
+  const keyType = distributionKeyTypeOfSpki(key.spki);
+  const signed = assemble(tbs, keyType, await key.sign(tbs));
+  if (!verifyCaInfo(parseCaInfo(signed.der), key.spki)) throw new Error(`CA information ${t.lineage} ${t.generation}: the distribution key's signature does not verify`);
+  return signed;
 }
 
 export function caInfoToJson(i: CaInfo): CaInfoJson {

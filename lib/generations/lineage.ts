@@ -7,19 +7,22 @@ import { ConflictError, InputError, NotFoundError } from "../errors";
 import { createIssuer } from "../issuers/service";
 import { ISSUER_NAME } from "../issuers/input";
 import { DEFAULT_CA_VALIDITY_DAYS, MAX_VALIDITY_DAYS } from "../issuers/validity";
-import { exportPkcs8, exportSpki, generateKeyPair, parseKeyType } from "../pki/keys";
+import { generateDistributionKey, lineageDistributionKey, parseKeyStorage } from "../keys";
+import { destroyTokenKey } from "../keys/pkcs11";
+import { parseKeyType } from "../pki/keys";
 import { sha256Hex } from "../pki/fingerprint";
 import { pemEncode } from "../pki/pem";
-import { sealDistributionKey, unsealDistributionKey } from "../secrets/keys";
 import { parseOrThrow } from "../validation";
-import { DISTRIBUTION_KEY_TYPES, parseCaInfo, signCaInfo, type CaInfo } from "./caInfo";
+import { DISTRIBUTION_KEY_TYPES, parseCaInfo, signCaInfoWith, type CaInfo } from "./caInfo";
 import { checkTemplate, urlFor } from "./template";
 
 /**
  * Lineages (SPEC 3): chains of CA generations 1, 2, 3… Each generation is an ordinary
  * issuer named `<lineage>-<n>`; the lineage holds the distribution key that signs each
  * generation's CA information (docs/CA_INFORMATION.md). Creating a generation and
- * publishing its CA information is one transaction with the issuer's creation.
+ * publishing its CA information is one transaction with the issuer's creation. A lineage
+ * keeps all its keys in one place (`keyStorage`): with `pkcs11`, the distribution key and
+ * every generation's CA key are generated in the token and never leave it.
  */
 
 /** Five years of a 20-year CA (seed 001). */
@@ -42,6 +45,8 @@ export interface NewLineage {
   caValidityDays?: number | string;
   leadDays?: number | string;
   downloadUrlTemplate: string;
+  /** software (default) | pkcs11: where the distribution key and the generations' CA keys live. */
+  keyStorage?: string;
 }
 
 export type LineageRow = NonNullable<Awaited<ReturnType<typeof findLineage>>>;
@@ -69,7 +74,7 @@ export const generationIssuerName = (lineage: string, n: number) => `${lineage}-
 
 /** Signs CA information n for the issuer just created, and links it to the lineage. */
 async function publishGeneration(tx: Tx, lineage: LineageRow, issuer: { id: string; certificateDer: Uint8Array }, n: number): Promise<void> {
-  const signed = signCaInfo({ lineage: lineage.name, generation: n, caCertDer: issuer.certificateDer, nextUrl: urlFor(lineage.downloadUrlTemplate, n + 1) }, unsealDistributionKey(lineage));
+  const signed = await signCaInfoWith({ lineage: lineage.name, generation: n, caCertDer: issuer.certificateDer, nextUrl: urlFor(lineage.downloadUrlTemplate, n + 1) }, lineageDistributionKey(lineage));
   await tx.issuer.update({ where: { id: issuer.id }, data: { lineageId: lineage.id, generation: n, caInfoDer: Buffer.from(signed.der) } });
 }
 
@@ -77,40 +82,48 @@ export async function createLineage(actor: Actor, input: NewLineage, o: { now?: 
   requirePermission(actor.role, "issuers:write");
   const s = parseOrThrow(LineageInput, input);
   const keyType = parseKeyType(s.keyType, "keyType");
+  const keyStorage = parseKeyStorage(input.keyStorage);
   const downloadUrlTemplate = checkTemplate(s.downloadUrlTemplate);
   const leadDays = s.leadDays ?? Math.min(DEFAULT_LEAD_DAYS, Math.floor(s.caValidityDays / 4));
   if (leadDays >= s.caValidityDays) throw new InputError("leadDays", `the lead time (${leadDays} days) must be shorter than the CA validity (${s.caValidityDays} days)`);
   if (await findLineage(db(), s.name)) throw new ConflictError("name", `a lineage named "${s.name}" already exists`);
-  const pair = await generateKeyPair(s.distributionKeyType);
-  const spki = await exportSpki(pair.publicKey);
-  const pkcs8 = await exportPkcs8(pair.privateKey);
+  const distribution = await generateDistributionKey(keyStorage, s.distributionKeyType, s.name);
+  const spki = distribution.spki;
   let lineageId = "";
-  await createIssuer(actor, { name: generationIssuerName(s.name, 1), keyType, validityDays: s.caValidityDays }, {
-    now: o.now,
-    within: async (tx, issuer) => {
-      if (await findLineage(tx, s.name)) throw new ConflictError("name", `a lineage named "${s.name}" already exists`);
-      const lineage = await tx.lineage.create({
-        data: {
-          name: s.name,
-          distributionKeyType: s.distributionKeyType,
-          distributionSpki: Buffer.from(spki),
-          sealedDistributionKey: sealDistributionKey(pkcs8, { name: s.name }),
-          keyType,
-          caValidityDays: s.caValidityDays,
-          leadDays,
-          downloadUrlTemplate,
-        },
-      });
-      lineageId = lineage.id;
-      await publishGeneration(tx, lineage, issuer, 1);
-      await appendAudit(tx, actor, {
-        action: "lineage.create",
-        targetType: "lineage",
-        targetId: lineage.id,
-        after: { name: s.name, keyType, distributionKeyType: s.distributionKeyType, distributionKeySha256: sha256Hex(spki), caValidityDays: s.caValidityDays, leadDays, downloadUrlTemplate, generation1: issuer.name },
-      });
-    },
-  });
+  try {
+    await createIssuer(actor, { name: generationIssuerName(s.name, 1), keyType, keyStorage, validityDays: s.caValidityDays }, {
+      now: o.now,
+      within: async (tx, issuer) => {
+        if (await findLineage(tx, s.name)) throw new ConflictError("name", `a lineage named "${s.name}" already exists`);
+        const lineage = await tx.lineage.create({
+          data: {
+            name: s.name,
+            distributionKeyType: s.distributionKeyType,
+            distributionSpki: Buffer.from(spki),
+            sealedDistributionKey: distribution.sealedDistributionKey,
+            keyStorage,
+            distributionKeyRef: distribution.keyRef,
+            keyType,
+            caValidityDays: s.caValidityDays,
+            leadDays,
+            downloadUrlTemplate,
+          },
+        });
+        lineageId = lineage.id;
+        await publishGeneration(tx, lineage, issuer, 1);
+        await appendAudit(tx, actor, {
+          action: "lineage.create",
+          targetType: "lineage",
+          targetId: lineage.id,
+          after: { name: s.name, keyType, keyStorage, distributionKeyType: s.distributionKeyType, distributionKeySha256: sha256Hex(spki), caValidityDays: s.caValidityDays, leadDays, downloadUrlTemplate, generation1: issuer.name },
+        });
+      },
+    });
+  } catch (e) {
+    // No lineage refers to the token's distribution key: remove it (createIssuer removes its own CA key).
+    if (distribution.keyRef) await destroyTokenKey(distribution.keyRef).catch(() => undefined);
+    throw e;
+  }
   return db().lineage.findUniqueOrThrow({ where: { id: lineageId } });
 }
 
@@ -129,7 +142,7 @@ export async function nextGeneration(actor: Actor, name: string, o: { now?: Date
   const newest = gens.at(-1)?.generation ?? 0;
   if (o.expectGeneration !== undefined && o.expectGeneration !== newest) throw new ConflictError("generation", `generation ${newest} is already the newest of "${name}"`);
   const n = newest + 1;
-  const issuer = await createIssuer(actor, { name: generationIssuerName(name, n), keyType: lineage.keyType, validityDays: lineage.caValidityDays }, {
+  const issuer = await createIssuer(actor, { name: generationIssuerName(name, n), keyType: lineage.keyType, keyStorage: lineage.keyStorage, validityDays: lineage.caValidityDays }, {
     now: o.now,
     within: async (tx, issuer) => {
       const still = await tx.issuer.findFirst({ where: { lineageId: lineage.id }, orderBy: { generation: "desc" }, select: { generation: true } });

@@ -34,6 +34,8 @@ export interface GenerationView {
 export interface LineageView {
   name: string;
   keyType: string;
+  /** Where the distribution key and the generations' CA keys live (software | pkcs11). */
+  keyStorage: string;
   caValidityDays: number;
   leadDays: number;
   downloadUrlTemplate: string;
@@ -55,6 +57,7 @@ export async function lineageView(name: string, now = new Date()): Promise<Linea
   return {
     name: l.name,
     keyType: l.keyType,
+    keyStorage: l.keyStorage,
     caValidityDays: l.caValidityDays,
     leadDays: l.leadDays,
     downloadUrlTemplate: l.downloadUrlTemplate,

@@ -2,8 +2,9 @@ import crypto from "node:crypto";
 import { InputError } from "../errors";
 import { parseCertificateDer } from "../pki/certificate";
 import type { IssuerSignerOptions } from "../pki/issue";
-import type { KeyType } from "../pki/keys";
-import { sealIssuerKey, unsealIssuerKey, unsealRunKey } from "../secrets/keys";
+import { toKeyObject, type KeyType } from "../pki/keys";
+import { signWith } from "../pki/signature";
+import { sealDistributionKey, sealIssuerKey, unsealDistributionKey, unsealIssuerKey, unsealRunKey } from "../secrets/keys";
 import { pkcs11Config } from "./config";
 import { pkcs11Keys, tokenKey, type TokenKey } from "./pkcs11";
 import { softwareKeys } from "./software";
@@ -71,4 +72,36 @@ export function runNewKey(run: { id: string; newKeySealed: Uint8Array; newRootDe
 export function runKeyColumns(run: { id: string; newKeySealed: Uint8Array }, issuer: { name: string; keyStorage?: string | null; keyRef?: string | null }): { sealedKey: Uint8Array<ArrayBuffer>; keyRef: string | null } {
   if (isTokenKey(issuer)) return { sealedKey: new Uint8Array(0), keyRef: runKeyRef(run.id) };
   return { sealedKey: sealIssuerKey(unsealRunKey(run), issuer), keyRef: null };
+}
+
+// ---------------------------------------------------------------- lineages' distribution keys
+
+/** The lineage columns that say where its distribution key is. */
+export interface LineageKeyColumns {
+  name: string;
+  distributionKeyType: string;
+  distributionSpki: Uint8Array;
+  keyStorage?: string | null;
+  distributionKeyRef?: string | null;
+  sealedDistributionKey: Uint8Array;
+}
+
+/**
+ * A new lineage's distribution key, kept where its generations' CA keys are kept: a token
+ * lineage has every key that signs for it in the token. Returns the columns to store.
+ */
+export async function generateDistributionKey(storage: KeyStorage, keyType: KeyType, lineage: string): Promise<{ spki: Uint8Array; keyRef: string | null; sealedDistributionKey: Uint8Array<ArrayBuffer> }> {
+  const k = await keyStore(storage).generate(keyType, `distribution:${lineage}`);
+  return { spki: k.spki, keyRef: k.keyRef, sealedDistributionKey: k.pkcs8 ? sealDistributionKey(k.pkcs8, { name: lineage }) : new Uint8Array(0) };
+}
+
+/** What signs a lineage's CA information: the unsealed key, or the key in the token (checked against distributionSpki). */
+export function lineageDistributionKey(lineage: LineageKeyColumns): { spki: Uint8Array; sign(data: Uint8Array): Promise<Uint8Array> } {
+  const spki = lineage.distributionSpki;
+  if (isTokenKey(lineage)) {
+    const k = tokenKey({ name: lineage.name, owner: `lineage "${lineage.name}" (distribution key)`, keyType: lineage.distributionKeyType, keyRef: lineage.distributionKeyRef, sealedKey: lineage.sealedDistributionKey }, spki);
+    return { spki, sign: (data) => k.sign(data) };
+  }
+  const key = toKeyObject(unsealDistributionKey(lineage), "distributionKey");
+  return { spki, sign: async (data) => signWith(key, lineage.distributionKeyType as KeyType, data) };
 }

@@ -27,6 +27,13 @@ import { startRun } from "../rotation-run/start";
 import { importTopology } from "../topologies/service";
 import { fig46 } from "../topologies/samples";
 import { SimFleet } from "../test/rotationSim";
+import { caInfoOf, createLineage, distributionKeyOf, nextGeneration } from "../generations/lineage";
+import { verifyCaInfo } from "../generations/caInfo";
+import { startDownloadServer } from "../generations/downloadServer";
+import { poll } from "../device/generations/client";
+import { initState } from "../device/generations/state";
+import { saveGenerations, updateGenerations } from "../device/generations/stateFile";
+import { tlsTransport } from "../device/generations/transport";
 
 /**
  * Issuer keys in a throw-away SoftHSM2 token: generated there, used from there, never
@@ -199,14 +206,72 @@ describe.skipIf(!!missing)("issuer keys in a PKCS#11 token (SoftHSM2)", () => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 
+  it("a lineage in the token: the distribution key and each generation's CA key are made there; CA information verifies (OpenSSL), a device follows it over TLS", async () => {
+    const port = 21700 + (process.pid % 200);
+    await createLineage(admin, { name: "hsm-line", keyType: "ec-p256", distributionKeyType: "ec-p384", keyStorage: "pkcs11", downloadUrlTemplate: `https://127.0.0.1:${port}/ca-info/{n}` });
+    const lineage = await db().lineage.findUniqueOrThrow({ where: { name: "hsm-line" } });
+    expect(lineage).toMatchObject({ keyStorage: "pkcs11", distributionKeyRef: expect.stringContaining('"label":"distribution:hsm-line"') });
+    expect(lineage.sealedDistributionKey.length).toBe(0);
+    expect(await db().issuer.findUniqueOrThrow({ where: { name: "hsm-line-1" } })).toMatchObject({ keyStorage: "pkcs11", sealedKey: new Uint8Array(0) });
+    const audit = await db().auditEvent.findFirstOrThrow({ where: { action: "lineage.create", targetId: lineage.id } });
+    expect(JSON.parse(audit.after!)).toMatchObject({ keyStorage: "pkcs11" });
+
+    // The distribution key: a sensitive, non-extractable token object.
+    const p11 = await tokenObjects();
+    const ref = JSON.parse(lineage.distributionKeyRef!);
+    const index = (await p11.keyStorage.keys()).find((k) => k.startsWith("private-") && k.endsWith(`-${ref.id}`));
+    const key = await p11.keyStorage.getItem(index!, { name: "ECDSA", namedCurve: "P-384" } as EcKeyImportParams, false, ["sign"]);
+    expect(key.key.getAttribute({ token: null, sensitive: null, extractable: null })).toMatchObject({ token: true, sensitive: true, extractable: false });
+    p11.session.close();
+
+    // Generation 2 from the token too; both documents verify with the distribution key, by Rootline and by OpenSSL.
+    expect(await nextGeneration(admin, "hsm-line")).toMatchObject({ generation: 2, issuer: "hsm-line-2" });
+    expect((await db().issuer.findUniqueOrThrow({ where: { name: "hsm-line-2" } })).keyStorage).toBe("pkcs11");
+    const dist = await distributionKeyOf("hsm-line");
+    const pub = tmp.write("dist.pem", dist.pem);
+    for (const n of [1, 2]) {
+      const info = await caInfoOf("hsm-line", n);
+      expect(verifyCaInfo(info, dist.spki)).toBe(true);
+      const v = openssl(["dgst", "-sha384", "-verify", pub, "-signature", tmp.write(`ci${n}.sig`, info.signature), tmp.write(`ci${n}.tbs`, info.tbs)]);
+      expect(v.stdout).toMatch(/Verified OK/);
+    }
+
+    // A device that trusts CA 1 and the distribution key fetches CA information 2 from the
+    // download server, whose certificate the token's CA 1 signed.
+    const device = tmp.path("device.json");
+    saveGenerations(device, initState(dist.spki, (await caInfoOf("hsm-line", 1)).der));
+    const downloads = await startDownloadServer({ lineage: "hsm-line", port, refreshMs: 3_600_000 });
+    try {
+      const r = await updateGenerations(device, (st) => poll(st, tlsTransport, { timeoutMs: 5000 }).then((x) => ({ state: x.state, result: x.outcome })));
+      expect(r).toMatchObject({ result: "stored-next", generation: 2 });
+    } finally {
+      await downloads.stop();
+    }
+  });
+
+  it("a token lineage refused after its keys were made (its generation's issuer name is taken) leaves no key behind", async () => {
+    await createIssuer(admin, { name: "taken-1", keyType: "ec-p256" });
+    await expect(createLineage(admin, { name: "taken", keyType: "ec-p256", keyStorage: "pkcs11", downloadUrlTemplate: "https://127.0.0.1:1/ca-info/{n}" })).rejects.toMatchObject({ field: "name" });
+    const p11 = await tokenObjects();
+    const labels = await Promise.all((await p11.keyStorage.keys()).map(async (k) => (await p11.keyStorage.getItem(k)).algorithm.label));
+    p11.session.close();
+    expect(labels).toContain("distribution:hsm-line");
+    expect(labels).not.toContain("distribution:taken");
+    expect(await db().lineage.count({ where: { name: "taken" } })).toBe(0);
+  });
+
   it("master-key rotation skips token issuers (nothing sealed) and they keep signing", async () => {
     // Last in the file: the audit anchor is MACed with the new key from here on (afterAll restores the variables).
     process.env.ROOTLINE_PREVIOUS_MASTER_KEY = originalMasterKey;
     process.env.ROOTLINE_MASTER_KEY = crypto.randomBytes(32).toString("base64");
     resetMasterKeysForTests();
     const software = await db().issuer.count({ where: { keyStorage: "software" } });
-    expect((await rotateMasterKey(admin)).issuers).toBe(software);
+    const rotated = await rotateMasterKey(admin);
+    expect(rotated.issuers).toBe(software);
+    expect(rotated.rootKeys).toBe(0); // the token lineage's distribution key is not sealed: nothing to re-seal
     await leafOf("hsm-root", "after-rotation.example");
+    expect(await nextGeneration(admin, "hsm-line")).toMatchObject({ generation: 3 });
+    expect(verifyCaInfo(await caInfoOf("hsm-line", 3), (await distributionKeyOf("hsm-line")).spki)).toBe(true);
   });
 
 });

@@ -109,7 +109,10 @@ async function signIn(p11: P11Crypto, key: P11Key, keyType: KeyType, data: Uint8
   return isEcKeyType(keyType) ? ecdsaDer(sig) : Buffer.from(sig);
 }
 
-function parseKeyRef(issuer: IssuerKeyColumns): KeyRef {
+/** Who owns a key, for messages: an issuer (`issuer "x"`), or what the caller names (a lineage's distribution key). */
+const ownerOf = (o: { name: string; owner?: string }): string => o.owner ?? `issuer "${o.name}"`;
+
+function parseKeyRef(issuer: IssuerKeyColumns & { owner?: string }): KeyRef {
   try {
     const r = JSON.parse(issuer.keyRef ?? "") as KeyRef;
     // By CKA_ID, or (a rotation run's new root, whose id no column holds) by its unique label.
@@ -117,15 +120,15 @@ function parseKeyRef(issuer: IssuerKeyColumns): KeyRef {
   } catch {
     /* below */
   }
-  throw new Error(`issuer "${issuer.name}": its key reference (keyRef) is missing or malformed`);
+  throw new Error(`${ownerOf(issuer)}: its key reference (keyRef) is missing or malformed`);
 }
 
 /** The private key object with CKA_ID `id` (or, without an id, CKA_LABEL `label`): its KeyStorage index. */
-async function findKey(p11: P11Crypto, ref: KeyRef, issuerName: string): Promise<string> {
+async function findKey(p11: P11Crypto, ref: KeyRef, owner: string): Promise<string> {
   const privates = (await p11.keyStorage.keys()).filter((k) => k.startsWith("private-"));
   let index = ref.id ? privates.find((k) => k.endsWith(`-${ref.id}`)) : undefined;
   if (!ref.id) for (const k of privates) if (!index && (await p11.keyStorage.getItem(k)).algorithm.label === ref.label) index = k;
-  if (!index) throw new Error(`issuer "${issuerName}": its key (label "${ref.label}"${ref.id ? `, id ${ref.id}` : ""}) is not in the token "${ref.tokenLabel}"`);
+  if (!index) throw new Error(`${owner}: its key (label "${ref.label}"${ref.id ? `, id ${ref.id}` : ""}) is not in the token "${ref.tokenLabel}"`);
   return index;
 }
 
@@ -151,21 +154,22 @@ export interface TokenKey {
  * public key verifies), then signs. A new session (another configuration, a reopened
  * token) looks it up again: key handles belong to the session that found them.
  */
-export function tokenKey(owner: IssuerKeyColumns, certificateSpki: Uint8Array): TokenKey {
+export function tokenKey(owner: IssuerKeyColumns & { owner?: string }, certificateSpki: Uint8Array): TokenKey {
   const ref = parseKeyRef(owner);
+  const who = ownerOf(owner);
   const keyType = owner.keyType as KeyType;
   const jws = JWS[keyType];
   let ready: { p11: P11Crypto; found: Promise<{ index: string; key: P11Key }>; pss?: Promise<P11Key> } | null = null;
   const resolve = async (p11: P11Crypto) => {
     const configured = pkcs11Config().tokenLabel;
-    if (ref.tokenLabel !== configured) throw new Error(`issuer "${owner.name}": its key is in the token "${ref.tokenLabel}", but ROOTLINE_PKCS11_TOKEN_LABEL selects "${configured}"`);
+    if (ref.tokenLabel !== configured) throw new Error(`${who}: its key is in the token "${ref.tokenLabel}", but ROOTLINE_PKCS11_TOKEN_LABEL selects "${configured}"`);
     const { index, key } = await serialised(async () => {
-      const index = await findKey(p11, ref, owner.name);
+      const index = await findKey(p11, ref, who);
       return { index, key: await p11.keyStorage.getItem(index, algorithmFor(keyType), false, ["sign"]) };
     });
     const probe = crypto.randomBytes(32);
     if (!verifySignature(signatureScheme(keyType).oid, certificateSpki, probe, await signIn(p11, key, keyType, probe))) {
-      throw new Error(`issuer "${owner.name}": the token's key (label "${ref.label}") does not belong to its certificate`);
+      throw new Error(`${who}: the token's key (label "${ref.label}") does not belong to its ${owner.owner ? "public key" : "certificate"}`);
     }
     return { index, key };
   };

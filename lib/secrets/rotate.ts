@@ -69,7 +69,7 @@ async function resealRootKeys(tx: Tx): Promise<number> {
   }
   // Lineages' distribution keys (lib/generations): counted with the root keys.
   for (const l of await tx.lineage.findMany({ select: { id: true, name: true, sealedDistributionKey: true } })) {
-    if (isCurrentSeal(l.sealedDistributionKey)) continue;
+    if (l.sealedDistributionKey.length === 0 || isCurrentSeal(l.sealedDistributionKey)) continue; // empty: a distribution key in the token
     await tx.lineage.update({ where: { id: l.id }, data: { sealedDistributionKey: sealDistributionKey(unsealDistributionKey(l), l) } });
     n++;
   }

@@ -14,6 +14,7 @@ export async function createLineageAction(_prev: FormState, form: FormData): Pro
       caValidityDays: str(form, "caValidityDays") || undefined,
       leadDays: str(form, "leadDays") || undefined,
       downloadUrlTemplate: str(form, "downloadUrlTemplate").trim(),
+      keyStorage: str(form, "keyStorage") || undefined,
     });
     return lineagePage(l.name, { created: 1 });
   });

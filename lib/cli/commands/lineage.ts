@@ -13,11 +13,12 @@ export function register(program: Command): void {
     .option("--ca-validity-days <n>", "validity of each generation's CA (default 20 years)")
     .option("--lead-days <n>", "create generation n+1 this long before CA n expires (default 5 years, at most a quarter of the validity)")
     .requiredOption("--download-url-template <url>", "https URL of CA information n, holding {n}, e.g. https://127.0.0.1:8443/ca-info/{n}")
-    .action(async (o: { name: string; key: string; distributionKey: string; caValidityDays?: string; leadDays?: string; downloadUrlTemplate: string }) => {
+    .option("--key-storage <where>", "software | pkcs11: pkcs11 generates the distribution key and every generation's CA key in the token (ROOTLINE_PKCS11_*)", "software")
+    .action(async (o: { name: string; key: string; distributionKey: string; caValidityDays?: string; leadDays?: string; downloadUrlTemplate: string; keyStorage: string }) => {
       const { createLineage } = await import("../../generations/lineage");
       const { lineageView, showJson } = await import("../../generations/view");
       const { cliActor } = await import("../../auth/actor");
-      await createLineage(cliActor(), { name: o.name, keyType: o.key, distributionKeyType: o.distributionKey, caValidityDays: o.caValidityDays, leadDays: o.leadDays, downloadUrlTemplate: o.downloadUrlTemplate });
+      await createLineage(cliActor(), { name: o.name, keyType: o.key, distributionKeyType: o.distributionKey, caValidityDays: o.caValidityDays, leadDays: o.leadDays, downloadUrlTemplate: o.downloadUrlTemplate, keyStorage: o.keyStorage });
       printJson(showJson(await lineageView(o.name)));
     });
   lineage
@@ -57,7 +58,7 @@ export function register(program: Command): void {
       const { lineageView, showJson } = await import("../../generations/view");
       const v = await lineageView(o.name);
       if (o.json) return printJson(showJson(v));
-      process.stdout.write(`lineage ${v.name}\tdistribution key ${v.distributionKey.keyType} sha256 ${v.distributionKey.sha256}\n`);
+      process.stdout.write(`lineage ${v.name}\tkeys ${v.keyStorage}\tdistribution key ${v.distributionKey.keyType} sha256 ${v.distributionKey.sha256}\n`);
       for (const g of v.generations) process.stdout.write(`${g.n}\t${g.issuer}\t${g.state}\tnotAfter ${g.notAfter.toISOString()}\tnext ${g.nextUrl}${g.nextExists ? " (exists)" : ""}\n`);
       if (v.schedule) process.stdout.write(`next: generation ${v.schedule.generation} at ${v.schedule.dueAt.toISOString()} (${v.schedule.cause})\n`);
       if (v.downloadServer) process.stdout.write(`download server ${v.downloadServer.url} ${v.downloadServer.running ? "running" : "not seen"} (last seen ${v.downloadServer.seenAt.toISOString()})\n`);

@@ -4,7 +4,7 @@ import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { KeyTypeSelect } from "@/components/KeyTypeSelect";
-import { KEY_STORAGE_LABELS } from "@/lib/keys/types";
+import { KeyStorageField } from "@/components/KeyStorageField";
 import { createIssuerAction } from "../actions";
 
 /** An issuer that may sign a new CA (lib/issuers/intermediate.ts possibleParents). */
@@ -28,23 +28,7 @@ export function NewIssuerForm({ parents = [], defaultParent, tokenConfigured = f
         <Field label="Key type" name="keyType" error={fe.keyType}>
           <KeyTypeSelect defaultValue={v.keyType} invalid={!!fe.keyType} />
         </Field>
-        <Field
-          label="Key storage"
-          name="keyStorage"
-          error={fe.keyStorage}
-          hint={
-            tokenConfigured
-              ? "Hardware token: the key is generated in the PKCS#11 token and signs there; it never leaves it (back the token up as its vendor says)."
-              : "Hardware token: not available — no PKCS#11 token is configured (ROOTLINE_PKCS11_LIBRARY, ROOTLINE_PKCS11_TOKEN_LABEL, ROOTLINE_PKCS11_PIN; see docs/OPERATIONS.md)."
-          }
-        >
-          <Select name="keyStorage" defaultValue={v.keyStorage ?? "software"} invalid={!!fe.keyStorage}>
-            <option value="software">{KEY_STORAGE_LABELS.software}</option>
-            <option value="pkcs11" disabled={!tokenConfigured}>
-              {KEY_STORAGE_LABELS.pkcs11}{tokenConfigured ? "" : " — not configured"}
-            </option>
-          </Select>
-        </Field>
+        <KeyStorageField tokenConfigured={tokenConfigured} defaultValue={v.keyStorage} error={fe.keyStorage} />
       </div>
       <fieldset className="rounded-md border border-slate-200 p-4">
         <legend className="px-1 text-sm font-medium text-slate-700">Subject</legend>

@@ -116,9 +116,10 @@ export default async function LineagePage({ params, searchParams }: { params: Pr
         <Card title="Distribution key">
           <dl className="space-y-2 text-sm">
             <div className="flex justify-between"><dt className="text-slate-500">Key</dt><dd>{keyLabel(v.distributionKey.keyType)}</dd></div>
+            <div className="flex justify-between gap-4"><dt className="shrink-0 text-slate-500">Key storage</dt><dd className="text-right" data-testid="lineage-key-storage">{v.keyStorage === "pkcs11" ? "hardware token (PKCS#11)" : "software (sealed)"}</dd></div>
             <div><dt className="text-slate-500">SHA-256 fingerprint (public key)</dt><dd className="mt-1 font-mono text-xs" data-testid="distribution-key-fingerprint">{pairs(v.distributionKey.sha256).map((p, i, all) => <Fragment key={i}>{p}{i < all.length - 1 && ":"}<wbr /></Fragment>)}</dd></div>
           </dl>
-          <p className="mt-3 text-xs text-slate-500">Built into device firmware; signs CA information and nothing else. Compare the fingerprint with what the firmware holds.</p>
+          <p className="mt-3 text-xs text-slate-500">Built into device firmware; signs CA information and nothing else. Compare the fingerprint with what the firmware holds.{v.keyStorage === "pkcs11" && " It and every generation's CA key are in the PKCS#11 token and never leave it."}</p>
           <p className="mt-3 text-sm">
             <a className="font-medium text-indigo-700 hover:underline" href={distributionKeyUrl(v.name)}>Public key (PEM)</a>
             {" · "}

@@ -4,9 +4,10 @@ import { Alert } from "@/components/ui/Card";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { useFormAction } from "@/components/ui/useFormAction";
 import { KeyTypeSelect } from "@/components/KeyTypeSelect";
+import { KeyStorageField } from "@/components/KeyStorageField";
 import { createLineageAction } from "../actions";
 
-export function NewLineageForm() {
+export function NewLineageForm({ tokenConfigured = false }: { tokenConfigured?: boolean }) {
   const { state, formAction: action, fe, v } = useFormAction(createLineageAction);
   return (
     <form action={action} className="space-y-6">
@@ -18,6 +19,12 @@ export function NewLineageForm() {
         <Field label="Key type" name="keyType" error={fe.keyType} hint="The key type of every generation's CA.">
           <KeyTypeSelect defaultValue={v.keyType} invalid={!!fe.keyType} />
         </Field>
+        <KeyStorageField
+          tokenConfigured={tokenConfigured}
+          defaultValue={v.keyStorage}
+          error={fe.keyStorage}
+          tokenHint="Hardware token: the distribution key and every generation's CA key are generated in the PKCS#11 token and sign there; none of them ever leaves it."
+        />
       </div>
       <Field
         label="Download URL template"

@@ -1,5 +1,6 @@
 import { Card, PageHeader } from "@/components/ui/Card";
 import { requireUser } from "@/app/_lib/session";
+import { pkcs11Configured } from "@/lib/keys/config";
 import { NewLineageForm } from "./NewLineageForm";
 
 export const metadata = { title: "New lineage" };
@@ -12,7 +13,7 @@ export default async function NewLineagePage() {
         title="New lineage"
         subtitle="Creates the distribution key and generation 1. Devices are built with the distribution key's public half and CA information 1; from then on they follow each generation to the next by themselves."
       />
-      <Card><NewLineageForm /></Card>
+      <Card><NewLineageForm tokenConfigured={pkcs11Configured()} /></Card>
     </>
   );
 }
