@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * Started first, the short files fill in beside them.
  */
 const LONG = [/\.process\.test\.ts$/, /\/lib\/cli\//, /\/sqlite\.fault\.test\.ts$/, /\/auth\/security\.test\.ts$/];
-class LongFirst extends BaseSequencer {
+export class LongFirst extends BaseSequencer {
   async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const long = (f: TestSpecification) => LONG.some((re) => re.test(f.moduleId));

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { db } from "../db";
+import { databaseBackend, db } from "../db";
 import type { AuditActor } from "./actor";
 import { CHECKPOINT_EVERY } from "./anchor";
 import { chainHash, GENESIS } from "./chain";
@@ -30,16 +30,28 @@ async function rewriteAll(change: (i: number) => string) {
   return prev;
 }
 
+const pg = () => databaseBackend().kind === "postgresql";
+
+/** SQLite's AUTOINCREMENT counter (PostgreSQL's seq is the head + 1, nothing to reset). */
+async function resetSeqCounter() {
+  if (!pg()) await db().$executeRawUnsafe(`DELETE FROM sqlite_sequence WHERE name = 'AuditEvent'`);
+}
+
+/** The audit triggers exactly as the migration of this database's dialect creates them. */
+function migrationTriggers(): string[] {
+  if (pg()) return fs.readFileSync("prisma/postgres/migrations/0001_init/migration.sql", "utf8").match(/CREATE TRIGGER "Audit[^;]*;/g)!;
+  return fs.readFileSync("prisma/migrations/0004_audit_anchor/migration.sql", "utf8").match(/CREATE TRIGGER[^]*?END;/g)!;
+}
+
 // Each test starts from an empty log in this file's own database.
 beforeEach(async () => {
   await dropAuditTriggers();
   await db().$executeRawUnsafe(`DELETE FROM "AuditEvent"`);
   await db().$executeRawUnsafe(`DELETE FROM "AuditCheckpoint"`);
   await db().$executeRawUnsafe(`DELETE FROM "AuditAnchor"`);
-  await db().$executeRawUnsafe(`DELETE FROM sqlite_sequence WHERE name = 'AuditEvent'`);
+  await resetSeqCounter();
   // Put the triggers back as the migration defines them.
-  const sql = fs.readFileSync("prisma/migrations/0004_audit_anchor/migration.sql", "utf8");
-  for (const trigger of sql.match(/CREATE TRIGGER[^]*?END;/g)!) await db().$executeRawUnsafe(trigger);
+  for (const trigger of migrationTriggers()) await db().$executeRawUnsafe(trigger);
 });
 
 describe("audit anchor", () => {
@@ -48,14 +60,15 @@ describe("audit anchor", () => {
     expect(await verifyAuditLog(db())).toMatchObject({ ok: true, count: 5, lastSeq: 5, anchored: 5 });
   });
 
-  it("refuses UPDATE and DELETE of audit rows in SQLite itself", async () => {
+  it("refuses UPDATE and DELETE of audit rows in the database itself", async () => {
     await append(2);
-    // Prisma reports SQLite's RAISE(ABORT) as a constraint violation.
-    await expect(db().auditEvent.update({ where: { seq: 1 }, data: { actor: "x" } })).rejects.toThrow(/constraint/);
-    await expect(db().auditEvent.delete({ where: { seq: 2 } })).rejects.toThrow(/constraint/);
+    // Prisma reports SQLite's RAISE(ABORT) as a constraint violation; PostgreSQL's RAISE EXCEPTION keeps its message.
+    const refused = pg() ? /append-only|only moves forward|never removed/ : /constraint/;
+    await expect(db().auditEvent.update({ where: { seq: 1 }, data: { actor: "x" } })).rejects.toThrow(refused);
+    await expect(db().auditEvent.delete({ where: { seq: 2 } })).rejects.toThrow(refused);
     await expect(db().$executeRawUnsafe(`DELETE FROM "AuditEvent"`)).rejects.toThrow(/append-only/);
-    await expect(db().auditAnchor.update({ where: { id: 1 }, data: { seq: 1 } })).rejects.toThrow(/constraint/);
-    await expect(db().auditAnchor.delete({ where: { id: 1 } })).rejects.toThrow(/constraint/);
+    await expect(db().auditAnchor.update({ where: { id: 1 }, data: { seq: 1 } })).rejects.toThrow(refused);
+    await expect(db().auditAnchor.delete({ where: { id: 1 } })).rejects.toThrow(refused);
     expect(await db().auditEvent.count()).toBe(2);
     expect(await verifyAuditLog(db())).toMatchObject({ ok: true, anchored: 2 });
   });
@@ -101,7 +114,7 @@ describe("audit anchor", () => {
     await append(5);
     await dropAuditTriggers();
     await db().$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE seq > 3`);
-    await db().$executeRawUnsafe(`DELETE FROM sqlite_sequence WHERE name = 'AuditEvent'`); // even the seq counter reset
+    await resetSeqCounter(); // even the seq counter reset
     await append(2);
     expect(await verifyAuditLog(db())).toMatchObject({ ok: false });
   });

@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { db } from "../db";
+import { dropAuditTriggers } from "../test/audit";
 import { opensslCsr } from "../test/openssl";
 
 /**
@@ -76,12 +78,9 @@ describe("rootline CLI (spawned)", () => {
 
   it("verifies the audit chain, and exits 1 naming the entry after tampering", async () => {
     expect(JSON.parse(rootline(["audit", "verify"]).out)).toMatchObject({ ok: true });
-    const { default: Database } = await import("better-sqlite3");
-    const { databaseFile } = await import("../config");
-    const raw = new Database(databaseFile());
-    raw.exec('DROP TRIGGER "AuditEvent_no_update"'); // SQLite refuses the update otherwise; whoever has the file can do this
-    raw.prepare("UPDATE AuditEvent SET actor = 'cli:mallory' WHERE seq = 2").run();
-    raw.close();
+    // The database refuses the update otherwise; whoever owns the file (or the PostgreSQL role) can do this.
+    await dropAuditTriggers();
+    await db().$executeRawUnsafe(`UPDATE "AuditEvent" SET actor = 'cli:mallory' WHERE seq = 2`);
     const r = rootline(["audit", "verify"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ ok: false, seq: 2 });

@@ -115,6 +115,14 @@ describe("PostgreSQL backend", () => {
     expect(found.rows.map((r) => r.commonName)).toEqual(["Gateway-7.Example"]);
   });
 
+  it("refuses a NUL character in a query parameter as bad input (PostgreSQL text cannot hold one), in and out of transactions", async () => {
+    const refused = { name: "InputError", field: "input", message: expect.stringMatching(/NUL character/) };
+    await expect(db().issuer.findUnique({ where: { name: "x\u0000" } })).rejects.toMatchObject(refused);
+    await expect(db().$transaction((tx) => tx.topology.create({ data: { name: "t\u0000", document: "{}" } }))).rejects.toMatchObject(refused);
+    await expect(revocationInfoDer("no\u0000such")).rejects.toMatchObject(refused);
+    expect(await db().issuer.count()).toBeGreaterThanOrEqual(0); // the connection is still usable
+  });
+
   it("migrates one new database from two starting instances at once (npm start's step; the database is created)", async () => {
     const name = `${new URL(url()).pathname.slice(1)}_new`;
     const env = { ...process.env, DATABASE_URL: withDatabase(url(), name) };

@@ -4,7 +4,7 @@ import pg from "pg";
 import { dbBusyDeadlineMs } from "../config";
 
 export { isPostgresUrl } from "../config";
-import { DatabaseBusyError } from "../errors";
+import { DatabaseBusyError, InputError } from "../errors";
 import { postgresDialect, type DatabaseBackend, type JobLead, type WriteHealth } from "./backend";
 
 /**
@@ -105,8 +105,28 @@ class SerializedWrites implements SqlDriverAdapterFactory {
       }
       return tx;
     };
-    return Object.assign(Object.create(inner) as SqlDriverAdapter, { startTransaction });
+    return Object.assign(Object.create(inner) as SqlDriverAdapter, withoutNul(inner), {
+      startTransaction: async (isolationLevel?: Parameters<SqlDriverAdapter["startTransaction"]>[0]) => {
+        const tx = await startTransaction(isolationLevel);
+        return Object.assign(Object.create(tx) as Transaction, withoutNul(tx));
+      },
+    });
   }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite's can, and no value Rootline accepts contains
+ * one): a NUL in a query parameter (a hostile path segment, a pasted name) is bad input, so
+ * it is refused before the query instead of failing in the server as an encoding error (500).
+ */
+function withoutNul(q: Pick<SqlDriverAdapter, "queryRaw" | "executeRaw">): Pick<SqlDriverAdapter, "queryRaw" | "executeRaw"> {
+  const check = (args: unknown[]) => {
+    for (const a of args) if (typeof a === "string" && a.includes("\u0000")) throw new InputError("input", "the text contains a NUL character (U+0000)");
+  };
+  return {
+    queryRaw: (query) => (check(query.args), q.queryRaw(query)),
+    executeRaw: (query) => (check(query.args), q.executeRaw(query)),
+  };
 }
 
 function isLockTimeout(e: unknown): boolean {

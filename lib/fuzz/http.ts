@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { createApiToken, createFirstAdministrator, revokeApiToken } from "../auth";
 import { issueCertificate, requestFromCsr } from "../certificates";
-import { db } from "../db";
+import { databaseBackend, db } from "../db";
 import { createIssuer } from "../issuers/service";
 import { pemEncode } from "../pki/pem";
 import { parseCertificate } from "../pki/certificate";
@@ -76,12 +76,19 @@ let tableNames: string[] | null = null;
 
 /** Row count of every table, every issuer's nextSerial/revocationNumber/crlNumber, as one comparable string. */
 export async function snapshot(): Promise<string> {
+  const pg = databaseBackend().kind === "postgresql";
   if (!tableNames) {
-    const rows = await db().$queryRawUnsafe<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma_%' ORDER BY name");
+    const rows = await db().$queryRawUnsafe<{ name: string }[]>(
+      pg
+        ? "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_prisma\\_%' ORDER BY table_name"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma_%' ORDER BY name",
+    );
     tableNames = rows.map((r) => r.name);
   }
   // One statement (a query costs more than the counting here): counts, then the issuers' counters.
-  const issuers = `(SELECT json_group_array(json_array(name, CAST(nextSerial AS TEXT), CAST(revocationNumber AS TEXT), CAST(crlNumber AS TEXT))) FROM (SELECT * FROM "Issuer" ORDER BY name)) AS "issuers"`;
+  const issuers = pg
+    ? `(SELECT json_agg(json_build_array(name, "nextSerial"::text, "revocationNumber"::text, "crlNumber"::text) ORDER BY name)::text FROM "Issuer") AS "issuers"`
+    : `(SELECT json_group_array(json_array(name, CAST(nextSerial AS TEXT), CAST(revocationNumber AS TEXT), CAST(crlNumber AS TEXT))) FROM (SELECT * FROM "Issuer" ORDER BY name)) AS "issuers"`;
   const rows = await db().$queryRawUnsafe<Record<string, unknown>[]>(`SELECT ${tableNames.map((t) => `(SELECT count(*) FROM "${t}") AS "${t}"`).join(", ")}, ${issuers}`);
   return JSON.stringify(rows[0], (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
