@@ -2,11 +2,9 @@ import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import tls from "node:tls";
 import { SYSTEM, type Actor } from "../auth/actor";
-import { issueCertificate } from "../certificates/issue";
-import { requestWithGeneratedKey } from "../certificates/request";
 import { db } from "../db";
 import { pemEncode } from "../pki/pem";
-import { unsealCertificateKey } from "../secrets/keys";
+import { ensureOwnCredential } from "../revocation/ownCredential";
 import { caInfoJsonText, caInfoToJson, parseCaInfo } from "./caInfo";
 import { generationsOf, lineageByName } from "./lineage";
 import { hostOf, sanFor } from "./template";
@@ -28,7 +26,6 @@ import { hostOf, sanFor } from "./template";
  */
 
 export const DOWNLOAD_SUBJECT = "CN=rootline-ca-info";
-const RENEW_BEFORE_MS = 30 * 86_400_000;
 const actor: Actor = { ...SYSTEM, name: "download-server" };
 
 interface Credential {
@@ -40,23 +37,8 @@ interface Credential {
   options: tls.SecureContextOptions;
 }
 
-/** The server certificate issued by CA n-1 for serving generation n, issued or renewed as needed. */
-async function ensureCredential(issuer: { id: string; name: string; notAfter: Date; revocationNumber: bigint }, san: string, now: Date) {
-  const existing = await db().certificate.findFirst({
-    where: { issuerId: issuer.id, profile: "server", subject: DOWNLOAD_SUBJECT, sans: san, status: "valid", sealedKey: { not: null } },
-    orderBy: { serial: "desc" },
-    select: { id: true, serial: true, notAfter: true },
-  });
-  // Renew a month ahead, but never chase the CA's own end (certificates stop there).
-  const renewAt = Math.min(issuer.notAfter.getTime(), now.getTime() + RENEW_BEFORE_MS);
-  let id = existing?.id;
-  if (!existing || existing.serial < issuer.revocationNumber || existing.notAfter.getTime() < renewAt) {
-    const req = await requestWithGeneratedKey({ subject: DOWNLOAD_SUBJECT, keyType: "ec-p256", profile: "server", sans: [san] });
-    id = (await issueCertificate(actor, issuer.name, req, { now, revokedGenerationMayIssue: true })).id;
-  }
-  const c = await db().certificate.findUniqueOrThrow({ where: { id }, select: { issuerId: true, serial: true, der: true, sealedKey: true } });
-  return { serial: c.serial, certDer: c.der, keyPkcs8: unsealCertificateKey({ ...c, sealedKey: c.sealedKey! }) };
-}
+/** The server certificate issued by CA n-1 for serving generation n, issued or renewed as needed (pinned to CA n-1). */
+const ensureCredential = (issuer: string, san: string, now: Date) => ensureOwnCredential({ issuer, actor, subject: DOWNLOAD_SUBJECT, profile: "server", sans: [san], pinned: true }, now);
 
 /** Credentials for every generation n ≥ 2 whose CA n-1 has not reached its original notAfter. */
 async function credentials(lineageName: string, now: Date): Promise<Credential[]> {
@@ -66,8 +48,7 @@ async function credentials(lineageName: string, now: Date): Promise<Credential[]
   for (const g of gens) {
     const prev = gens.find((p) => p.generation === g.generation - 1);
     if (!prev || prev.notAfter <= now) continue;
-    const issuer = { id: prev.id, name: prev.name, notAfter: prev.notAfter, revocationNumber: prev.revocationNumber };
-    const cred = await ensureCredential(issuer, sanFor(l.downloadUrlTemplate, g.generation), now);
+    const cred = await ensureCredential(prev.name, sanFor(l.downloadUrlTemplate, g.generation), now);
     const options: tls.SecureContextOptions = { cert: pemEncode("CERTIFICATE", cred.certDer), key: pemEncode("PRIVATE KEY", cred.keyPkcs8), minVersion: "TLSv1.2" };
     out.push({ serves: g.generation, host: hostOf(l.downloadUrlTemplate, g.generation), serial: cred.serial, options, context: tls.createSecureContext(options) });
   }

@@ -3,12 +3,10 @@ import https from "node:https";
 import net from "node:net";
 import type tls from "node:tls";
 import { SYSTEM, type Actor } from "../auth/actor";
-import { db } from "../db";
 import { NotFoundError } from "../errors";
 import { caChain } from "../issuers/intermediate";
 import { pemEncode } from "../pki/pem";
 import { ensureOwnCredential, refreshOwnCredential, type OwnCertificateSpec, type OwnCredential } from "../revocation/ownCredential";
-import { issuerByName } from "../store/state";
 import type { HttpsConfig } from "./config";
 
 /**
@@ -32,9 +30,10 @@ export interface HttpsListener {
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function contextOptions(issuer: string, cred: OwnCredential): Promise<tls.SecureContextOptions> {
-  // The CA certificates after the leaf, so clients that trust only the root build the path.
-  const cas = await caChain((await issuerByName(db(), issuer, { id: true })).id);
+async function contextOptions(cred: OwnCredential): Promise<tls.SecureContextOptions> {
+  // The CA certificates after the leaf (of the CA that signed it: after a generation move, the
+  // next generation's), so clients that trust only the root build the path.
+  const cas = await caChain(cred.issuerId);
   return { cert: [cred.certDer, ...cas].map((d) => pemEncode("CERTIFICATE", d)).join(""), key: pemEncode("PRIVATE KEY", cred.keyPkcs8), minVersion: "TLSv1.2" };
 }
 
@@ -65,7 +64,7 @@ export async function startHttpsListener(config: HttpsConfig, host: string, list
   const first = await firstCredential(spec, Math.min(WAIT_MS, config.checkMs), () => stopped);
   if (!first) return null;
   let serial = first.serial;
-  const server = https.createServer({ ...(await contextOptions(config.issuer, first)), requestCert: true, rejectUnauthorized: false, handshakeTimeout: 10_000 }, listener);
+  const server = https.createServer({ ...(await contextOptions(first)), requestCert: true, rejectUnauthorized: false, handshakeTimeout: 10_000 }, listener);
   // A client that aborts its handshake (or offers no common cipher) is its own problem.
   server.on("tlsClientError", () => {});
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +75,7 @@ export async function startHttpsListener(config: HttpsConfig, host: string, list
     });
   });
   const install = (next: OwnCredential) =>
-    contextOptions(config.issuer, next)
+    contextOptions(next)
       .then((o) => {
         server.setSecureContext(o);
         serial = next.serial;

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM, type Actor } from "../auth/actor";
 import { db } from "../db";
 import { createIssuer } from "../issuers/service";
+import { createLineage } from "../generations/lineage";
+import { revokeGenerationNow } from "../generations/schedule";
 import { ensureOwnCredential, type OwnCertificateSpec } from "./ownCredential";
 import { startRevocation } from "./prefix";
 import { raiseRevocationNumber } from "./rn";
@@ -45,6 +47,20 @@ describe("Rootline's own server certificates", () => {
     expect(await status()).toBe("pending");
     await ensureOwnCredential(spec("own", ["DNS:ca.example"]));
     expect(await status()).toBe("completed");
+  });
+
+  it("after a generation move, renews from the next generation, settles its request, and keeps that certificate (with its issuer for the chain)", async () => {
+    await createLineage(admin, { name: "own-line", keyType: "ec-p256", downloadUrlTemplate: "https://127.0.0.1:9/ca-info/{n}" });
+    const [g1, cur] = [await db().issuer.findUniqueOrThrow({ where: { name: "own-line-1" } }), await ensureOwnCredential(spec("own-line-1"))];
+    expect(cur.issuerId).toBe(g1.id);
+    const moved = await revokeGenerationNow(admin, "own-line", 1, "retired early");
+    expect(moved.moves[0]).toMatchObject({ successor: "own-line-2" });
+    const next = await ensureOwnCredential(spec("own-line-1"));
+    const g2 = await db().issuer.findUniqueOrThrow({ where: { name: "own-line-2" } });
+    expect(next.issuerId).toBe(g2.id);
+    expect(await db().renewalRequest.findFirstOrThrow({ where: { certificateId: (await db().certificate.findFirstOrThrow({ where: { issuerId: g1.id, serial: cur.serial } })).id } })).toMatchObject({ status: "renewed", renewedVia: "generated-key" });
+    // Kept: no new certificate from generation 1 (which issues nothing more) nor from 2.
+    expect(await ensureOwnCredential(spec("own-line-1"))).toMatchObject({ serial: next.serial, issuerId: g2.id });
   });
 
   it("does not churn under a CA that ends within the month (certificates stop at the CA's end)", async () => {
