@@ -5,7 +5,7 @@ import { db } from "../db";
 import { InputError } from "../errors";
 import { parseCertificateDer, verifyCertificateSignature } from "../pki/certificate";
 import { parseCsr } from "../pki/csr";
-import { renewThroughProtocol, type OldCertificate } from "../revocation/renewal";
+import { checkReplacement, renewThroughProtocol, type OldCertificate } from "../revocation/renewal";
 import { issuerByName, markSuperseded } from "../store/state";
 
 /**
@@ -29,7 +29,7 @@ const refused = (message: string) => new InputError("certificate", message, 403)
 /**
  * The replacement's request: the CSR's key, the old certificate's profile and SANs
  * (RFC 7030 §4.2.2: the SANs are the current certificate's; the subject must be the same,
- * which renewInTx and reenrol() check beside the new key).
+ * which checkReplacement checks beside the new key, for a settled request and a plain re-enrolment alike).
  */
 const keepIdentity = (csrDer: Uint8Array) => async (old: OldCertificate): Promise<SignRequest> => {
   const req = await requestFromCsr({ csr: csrDer, profile: old.profile, sans: old.sans ? old.sans.split(", ") : undefined });
@@ -73,8 +73,7 @@ export async function simpleReenroll(issuerName: string, clientCertificateDer: U
     if (cert.serial < issuer.revocationNumber) throw refused(`serial ${cert.serial} is below the revocation number ${issuer.revocationNumber}; enrol anew`);
     const old = await tx.certificate.findUniqueOrThrow({ where: { id: stored.id } });
     const req = await request(old);
-    if (req.spkiSha256 === old.spkiSha256) throw new InputError("csr", "the CSR carries the same public key as the current certificate; generate a new key pair");
-    if (req.subject !== old.subject) throw new InputError("csr", `the CSR is for "${req.subject}", but the current certificate is for "${old.subject}" (RFC 7030 §4.2.2: the subject stays)`);
+    checkReplacement(req, old, "the current certificate", " (RFC 7030 §4.2.2: the subject stays)");
     const replacement = await issueCertificate(actor, issuer.name, req, { tx, replacesId: old.id, now, via: "est" });
     await markSuperseded(tx, old.id);
     return replacement;

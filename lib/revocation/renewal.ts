@@ -45,6 +45,16 @@ async function proofRefusal(tx: Tx, old: OldCertificate & { serial: bigint }): P
   return bad ? `its key is also the key of serial ${bad.serial} of "${bad.issuer.name}", revoked for ${bad.revocationReason}` : null;
 }
 
+/**
+ * A replacement keeps the identity and changes the key: the same subject, another public
+ * key (every renewal path, EST's re-enrolment included). `what` names the old certificate,
+ * `subjectRule` says where the rule comes from when a protocol sets it.
+ */
+export function checkReplacement(req: Pick<SignRequest, "subject" | "spkiSha256">, old: { subject: string; spkiSha256: string }, what = "the certificate being renewed", subjectRule = ""): void {
+  if (req.spkiSha256 === old.spkiSha256) throw new InputError("csr", `the CSR carries the same public key as ${what}; generate a new key pair`);
+  if (req.subject !== old.subject) throw new InputError("csr", `the CSR is for "${req.subject}", but ${what} is for "${old.subject}"${subjectRule}`);
+}
+
 async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigint, makeRequest: (old: OldCertificate) => Promise<SignRequest>, now: Date, via: RenewalMethod) {
   const issuer = await loadIssuer(tx, issuerName);
   const old = await tx.certificate.findUnique({ where: { issuerId_serial: { issuerId: issuer.id, serial } } });
@@ -60,8 +70,7 @@ async function renewInTx(tx: Tx, actor: Actor, issuerName: string, serial: bigin
     if (why) throw new InputError("signature", `${why}: its key cannot authenticate a renewal; use the one-time renewal token or ask an operator`, 403);
   }
   const req = await makeRequest(old);
-  if (req.spkiSha256 === old.spkiSha256) throw new InputError("csr", "the CSR carries the same public key as the certificate being renewed; generate a new key pair");
-  if (req.subject !== old.subject) throw new InputError("csr", `the CSR is for "${req.subject}", but the certificate being renewed is for "${old.subject}"`);
+  checkReplacement(req, old);
   const signer = await renewalIssuer(tx, issuer);
   const replacement = await issueCertificate(actor, signer.name, req, { tx, replacesId: old.id, now, via });
   await markSuperseded(tx, old.id);
