@@ -7,6 +7,7 @@ import { parseCrl } from "../pki/crl";
 import { signRevocationInfo, verifyRevocationInfo } from "../revocation-info/info";
 import { holdWriteLock } from "../test/holdLock";
 import { makeCa } from "../test/pki";
+import { sealIssuerKey } from "../secrets/keys";
 import { caCertificate, crl, issuerList, revocationInfoDer, revocationInfoJson } from "./documents";
 import { exportRepository } from "./export";
 import fs from "node:fs";
@@ -125,6 +126,19 @@ describe("one signed revocation information per RN, shared by every process", ()
       expect(verifyRevocationInfo(served.body, ca, "shared-ca")).toMatchObject({ ok: true, revocationNumber: 5n });
       expect(stored("shared-ca")).toEqual({ der: Buffer.from(served.body), rn: 5n });
     }
+  });
+
+  it("after a key change under the same RN (a rotation run's new root), this process serves a document the new certificate verifies", async () => {
+    await createIssuer(admin, { name: "rekeyed", keyType: "ec-p256" });
+    const before = await revocationInfoDer("rekeyed");
+    expect(verifyRevocationInfo(before.body, (await caCertificate("rekeyed", "der")).body, "rekeyed")).toMatchObject({ ok: true });
+    // What finishing a run writes: the new root and its key, the RN unchanged.
+    const next = await makeCa("ec-p256", "CN=rekeyed");
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", next.keyPair.privateKey));
+    await db().issuer.update({ where: { name: "rekeyed" }, data: { certificateDer: Buffer.from(next.certDer), sealedKey: sealIssuerKey(pkcs8, { name: "rekeyed" }) } });
+    const after = await revocationInfoDer("rekeyed");
+    expect(after.etag).not.toBe(before.etag);
+    expect(verifyRevocationInfo(after.body, next.certDer, "rekeyed")).toMatchObject({ ok: true, revocationNumber: 0n });
   });
 
   it("does not keep a device waiting while another process holds the write lock; the document is stored afterwards", async () => {

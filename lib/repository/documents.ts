@@ -52,16 +52,18 @@ const infoRow = (id: string) =>
 type InfoRow = Awaited<ReturnType<typeof infoRow>>;
 
 async function signedInfo(issuerName: string) {
-  // The one read on the hot path: id and RN. Reading the RN each time keeps publishing
-  // immediate even when another process (CLI, sweep) moved it.
-  const row = await issuerByName(db(), issuerName, { id: true, revocationNumber: true });
-  const key = `${row.id}:${row.revocationNumber}`;
+  // The one read on the hot path: id, RN and the CA certificate. Reading the RN each time keeps
+  // publishing immediate even when another process (CLI, sweep) moved it; the certificate,
+  // because a rotation run replaces the key under the same RN (the old signature would not verify).
+  const row = await issuerByName(db(), issuerName, { id: true, revocationNumber: true, certificateDer: true });
+  const keyOf = (r: { id: string; revocationNumber: bigint; certificateDer: Uint8Array }) => `${r.id}:${r.revocationNumber}:${crypto.createHash("sha256").update(r.certificateDer).digest("base64url")}`;
+  const key = keyOf(row);
   const hit = infoCache.get(issuerName);
   if (hit?.key === key) return hit;
   const full = await infoRow(row.id);
   const stored = storedInfo(full);
   const { signed, final } = stored ? { signed: stored, final: true } : await signAndStore(full);
-  const entry = { key: `${row.id}:${full.revocationNumber}`, der: signed.der, json: signed.json, etag: etagOf(`${key}:${Buffer.from(signed.der).toString("base64")}`) };
+  const entry = { key: keyOf(full), der: signed.der, json: signed.json, etag: etagOf(`${key}:${Buffer.from(signed.der).toString("base64")}`) };
   // Kept only once it is the stored document: until then the next request looks again.
   if (final) infoCache.set(issuerName, entry);
   return entry;
