@@ -3,6 +3,11 @@
 //   lib/         never imports app/, components/ (nor, outside lib/cli, the CLI)
 //   components/  never imports app/
 //   lib/audit    never imports lib/auth (auth writes audit events; the reverse is a loop)
+//   the database-free components (DATABASE_FREE: the device side, the agents, the proxy, the
+//   pure PKI and planning code) never reach lib/db or lib/database, not even through another
+//   module: they run on devices and hosts without the CA's database, and the PostgreSQL run
+//   of the suite (vitest.pg.config.mts) leaves their tests out for that reason. Test files
+//   are exempt (a device test may stand up the real CA side).
 // Prints each offending import as file:line and exits 1 when there is one.
 // Run: node scripts/check-layers.mjs
 import fs from "node:fs";
@@ -18,7 +23,7 @@ const RULES = [
   { from: "lib/audit/", to: ["lib/auth/"], why: "auth depends on audit, not the reverse" },
 ];
 
-function* sourceFiles(dir) {
+export function* sourceFiles(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) yield* sourceFiles(p);
@@ -35,8 +40,44 @@ function resolveSpecifier(file, spec) {
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[\s;(])import\s*\(?\s*["']([^"']+)["']/g;
 
+/** Components that run without the CA's database (their non-test files). */
+export const DATABASE_FREE = ["lib/pki/", "lib/rotation/", "lib/agent/", "lib/device/", "lib/revocation-info/", "lib/proxy/"];
+const DATABASE = ["lib/db", "lib/database/"];
+const isTest = (rel) => /\.(test|pgtest)\.tsx?$/.test(rel);
+
+/** The .ts file an import target names (a file, or a folder's index), or null. */
+function sourceOf(target) {
+  for (const c of [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`]) if (fs.existsSync(path.join(root, c)) && fs.statSync(path.join(root, c)).isFile()) return c;
+  return null;
+}
+
+/** The chain of imports from `rel` to the database, or null (depth-first over lib/'s own modules). */
+export function pathToDatabase(rel, seen = new Set()) {
+  if (seen.has(rel)) return null;
+  seen.add(rel);
+  const text = fs.readFileSync(path.join(root, rel), "utf8");
+  for (const m of text.matchAll(IMPORT)) {
+    const target = resolveSpecifier(path.join(root, rel), m[1] ?? m[2]);
+    if (!target) continue;
+    if (DATABASE.some((d) => target === d || target.startsWith(d))) return [rel, target];
+    const next = sourceOf(target);
+    if (!next || !next.startsWith("lib/")) continue;
+    const chain = pathToDatabase(next, seen);
+    if (chain) return [rel, ...chain];
+  }
+  return null;
+}
+
 export function violations() {
   const found = [];
+  for (const dir of DATABASE_FREE) {
+    for (const abs of sourceFiles(path.join(root, dir))) {
+      const rel = path.relative(root, abs).split(path.sep).join("/");
+      if (isTest(rel)) continue;
+      const chain = pathToDatabase(rel);
+      if (chain) found.push(`${rel} reaches the database: ${chain.join(" → ")} (${dir} runs without the CA's database)`);
+    }
+  }
   for (const top of ["lib", "components"]) {
     for (const abs of sourceFiles(path.join(root, top))) {
       const rel = path.relative(root, abs).split(path.sep).join("/");

@@ -58,6 +58,20 @@ describe("PostgreSQL backend", () => {
     expect(after.etag).not.toBe(first.etag);
   });
 
+  it("moves the token as this process's own write returns, before any notification; reads leave it (and the caches) alone", async () => {
+    await until("the listener", () => databaseChangeToken());
+    const own = () => Number(databaseChangeToken()!.split(".").at(-1));
+    const n = own();
+    await db().issuer.findMany({ select: { id: true } });
+    await db().$transaction((tx) => tx.issuer.count());
+    expect(own()).toBe(n);
+    await db().issuer.update({ where: { name: "notify-ca" }, data: { publicUrl: null } }); // a statement outside a transaction
+    expect(own()).toBeGreaterThan(n);
+    const m = own();
+    await db().$transaction((tx) => tx.issuer.update({ where: { name: "notify-ca" }, data: { publicUrl: null } }));
+    expect(own()).toBeGreaterThan(m);
+  });
+
   it("reports no token while the listener is disconnected, and a new one after it reconnects", async () => {
     const token = await until("the listener", () => databaseChangeToken());
     // Kill the listening session from outside, as a failover or a restart would.

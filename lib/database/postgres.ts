@@ -32,18 +32,30 @@ export class PostgresBackend implements DatabaseBackend {
   readonly #pool: pg.Pool;
   readonly #changes: ChangeListener;
   #waitingSince: number | null = null;
+  /** This process's own commits: its caches see them at once, before the notification comes back. */
+  #commits = 0;
   #probe: { at: number; result: Promise<WriteHealth> } | null = null;
 
   constructor(readonly url: string) {
     // allowExitOnIdle: idle connections must not hold a CLI process open for the pool's 10 s idle timeout.
     this.#pool = new pg.Pool({ connectionString: url, max: Number(process.env.ROOTLINE_PG_POOL_MAX) || 10, allowExitOnIdle: true });
     this.#pool.on("error", () => {}); // an idle client's connection died: the pool replaces it
-    this.adapter = new SerializedWrites(new PrismaPg(this.#pool, { disposeExternalPool: true }), (waiting) => (this.#waitingSince = waiting ? (this.#waitingSince ?? Date.now()) : null));
+    this.adapter = new SerializedWrites(
+      new PrismaPg(this.#pool, { disposeExternalPool: true }),
+      (waiting) => (this.#waitingSince = waiting ? (this.#waitingSince ?? Date.now()) : null),
+      () => this.#commits++,
+    );
     this.#changes = new ChangeListener(url);
   }
 
+  /**
+   * Another instance's commit moves the notification count (a few ms after it); this
+   * process's own moves the local count as it returns, so a read right after a write here
+   * (an OCSP answer after a revocation) never sees a stale cache. Null while disconnected.
+   */
   changeToken(): string | null {
-    return this.#changes.token();
+    const t = this.#changes.token();
+    return t === null ? null : `${t}.${this.#commits}`;
   }
 
   async writeHealth(now = Date.now()): Promise<WriteHealth> {
@@ -80,6 +92,7 @@ class SerializedWrites implements SqlDriverAdapterFactory {
   constructor(
     private readonly inner: PrismaPg,
     private readonly waiting: (w: boolean) => void,
+    private readonly committed: () => void,
   ) {
     this.adapterName = inner.adapterName;
   }
@@ -105,27 +118,55 @@ class SerializedWrites implements SqlDriverAdapterFactory {
       }
       return tx;
     };
-    return Object.assign(Object.create(inner) as SqlDriverAdapter, withoutNul(inner), {
+    const wrote = (sql: string) => WRITE_STATEMENT.test(sql) && this.committed();
+    return Object.assign(Object.create(inner) as SqlDriverAdapter, guarded(inner, wrote), {
       startTransaction: async (isolationLevel?: Parameters<SqlDriverAdapter["startTransaction"]>[0]) => {
         const tx = await startTransaction(isolationLevel);
-        return Object.assign(Object.create(tx) as Transaction, withoutNul(tx));
+        // Counted once, at COMMIT, and only when the transaction wrote (a read-only one keeps the caches).
+        let wroteRows = false;
+        const done = () => {
+          if (wroteRows) this.committed();
+          wroteRows = false;
+        };
+        const ran = (sql: string) => (WRITE_STATEMENT.test(sql) ? (wroteRows = true) : /^\s*COMMIT\b/i.test(sql) && done());
+        return Object.assign(Object.create(tx) as Transaction, guarded(tx, ran), {
+          commit: async () => {
+            await tx.commit();
+            done();
+          },
+        });
       },
     });
   }
 }
 
+/** A statement that changes rows when it runs outside a transaction (autocommit). */
+const WRITE_STATEMENT = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
 /**
- * PostgreSQL text cannot hold U+0000 (SQLite's can, and no value Rootline accepts contains
- * one): a NUL in a query parameter (a hostile path segment, a pasted name) is bad input, so
- * it is refused before the query instead of failing in the server as an encoding error (500).
+ * Every statement of a connection or transaction goes through here:
+ * - PostgreSQL text cannot hold U+0000 (SQLite's can, and no value Rootline accepts contains
+ *   one): a NUL in a query parameter (a hostile path segment, a pasted name) is bad input,
+ *   refused before the query instead of failing in the server as an encoding error (500);
+ * - `ran` hears of each statement that succeeded (the change token's own-commit count).
  */
-function withoutNul(q: Pick<SqlDriverAdapter, "queryRaw" | "executeRaw">): Pick<SqlDriverAdapter, "queryRaw" | "executeRaw"> {
+function guarded(q: Pick<SqlDriverAdapter, "queryRaw" | "executeRaw">, ran: (sql: string) => void): Pick<SqlDriverAdapter, "queryRaw" | "executeRaw"> {
   const check = (args: unknown[]) => {
     for (const a of args) if (typeof a === "string" && a.includes("\u0000")) throw new InputError("input", "the text contains a NUL character (U+0000)");
   };
   return {
-    queryRaw: (query) => (check(query.args), q.queryRaw(query)),
-    executeRaw: (query) => (check(query.args), q.executeRaw(query)),
+    queryRaw: async (query) => {
+      check(query.args);
+      const r = await q.queryRaw(query);
+      ran(query.sql);
+      return r;
+    },
+    executeRaw: async (query) => {
+      check(query.args);
+      const r = await q.executeRaw(query);
+      ran(query.sql);
+      return r;
+    },
   };
 }
 
