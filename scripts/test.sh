@@ -33,12 +33,13 @@ phase "next build"
 # The integration suite again on PostgreSQL (vitest.pg.config.mts): a throw-away cluster from
 # Debian's postgresql (installed when missing), 127.0.0.1 only, removed on exit. It runs beside
 # Playwright, which drives one browser against one app and keeps about half a core busy
-# (measured: 53% of one core over its 5.7 minutes); its output is printed when it ends.
+# (measured: 53% of one core over its 5.7 minutes), on one worker: with two, both ran slower
+# (Playwright 7.7 min instead of 5.7). Its output is printed when it ends.
 source scripts/pg-cluster.sh
 trap pg_cluster_stop EXIT
 pgsuite=0
 if pg_cluster_start; then
-  npx vitest run -c vitest.pg.config.mts --reporter=default --reporter=json --outputFile=test-results/vitest-pg.json > test-results/vitest-pg.log 2>&1 & pg_pid=$!
+  npx vitest run -c vitest.pg.config.mts --maxWorkers=1 --reporter=default --reporter=json --outputFile=test-results/vitest-pg.json > test-results/vitest-pg.log 2>&1 & pg_pid=$!
 else
   pgsuite=1; pg_pid=""
 fi
