@@ -3,13 +3,15 @@ import { db } from "../db";
 import { AcmeProblem } from "./problem";
 import { identifierKey, identifiersOfSans, orderIdentifiers, type Identifier } from "./identifiers";
 import { certificateForCertId } from "./renewalInfo";
+import { acmeLimits, checkOrderLimits } from "./limits";
 import { body, isRead, type AcmeIssuer, type SignedRequest } from "./request";
 import { claimValidation, reclaimOrphanedValidations } from "./validation";
 
 /**
  * Orders, authorizations and challenges (RFC 8555 7.1.3-7.1.5, 7.4, 7.5). One
  * authorization per identifier with one http-01 challenge (no dns-01: wildcards are
- * refused by the policy); authorizations are not reused across orders. Expiry is judged
+ * refused by the policy); authorizations are not reused across orders; new orders are rate
+ * limited (limits.ts). Expiry is judged
  * when an object is read: a pending order past `expires` becomes invalid, a pending
  * authorization expired.
  */
@@ -29,9 +31,11 @@ export async function newOrder(req: SignedRequest, issuer: AcmeIssuer): Promise<
   if (p.notBefore !== undefined || p.notAfter !== undefined) throw new AcmeProblem("malformed", "notBefore and notAfter are not supported: the issuer's validity applies");
   const ids = orderIdentifiers(issuer.policy, p.identifiers);
   const replaces = p.replaces === undefined ? null : await checkReplaces(p.replaces, ids, issuer);
+  const limits = acmeLimits();
   const now = new Date();
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS);
   return db().$transaction(async (tx) => {
+    await checkOrderLimits(tx, req.account!.id, ids, limits, now);
     if (replaces && (await tx.acmeOrder.findFirst({ where: { replaces, status: { not: "invalid" }, account: { issuerId: issuer.id } }, select: { id: true } }))) {
       throw new AcmeProblem("alreadyReplaced", "another order already replaces this certificate", 409);
     }
