@@ -10,6 +10,8 @@ import { currentCrl } from "../revocation/crlStore";
 import { startRevocation } from "../revocation/prefix";
 import { runSweep } from "../revocation/sweep";
 import { makeCsr } from "../test/csr";
+import { openssl, tempDir } from "../test/pki";
+import { pemEncode } from "../pki/pem";
 import { ocspRequestDer, readOcspResponse } from "../test/ocsp";
 import { ocspHandler } from "./http";
 import { answerOcsp } from "./responder";
@@ -53,6 +55,23 @@ describe("OCSP responses (RFC 6960): statuses, issuer match, nonce, malformed in
   it("accepts SHA-256 CertIDs, and several certificates in one request", async () => {
     expect((await ask(1n, { hash: "sha256" })).read.singles).toMatchObject([{ status: "good" }]);
     expect((await ask([1n, 2n, 999n])).read.singles.map((s) => s.status)).toEqual(["good", "good", "unknown"]);
+  });
+
+  it("answers good for an intermediate CA it signed (the whole chain can be checked by OCSP); OpenSSL agrees", async () => {
+    const inter = await createIssuer(admin, { name: "ocsp-unit-inter", keyType: "ec-p256", validityDays: 365, parent: ISSUER });
+    const serial = parseCertificateDer(inter.certificateDer).serial;
+    const a = await ask([serial, serial + 1n]);
+    expect(a.read.singles.map((x) => [x.serial, x.status])).toEqual([
+      [serial, "good"],
+      [serial + 1n, "unknown"],
+    ]);
+    expect(a.read.verifies(caDer)).toBe(true);
+    const t = tempDir();
+    const pem = (d: Uint8Array) => pemEncode("CERTIFICATE", d);
+    const single = await answerOcsp(ISSUER, ocspRequestDer(caDer, serial));
+    const o = openssl(["ocsp", "-respin", t.write("r.der", single.der), "-issuer", t.write("ca.pem", pem(caDer)), "-CAfile", t.path("ca.pem"), "-cert", t.write("inter.pem", pem(inter.certificateDer)), "-no_nonce"]);
+    expect(o.stderr).toMatch(/Response verify OK/);
+    expect(o.stdout).toMatch(/inter\.pem: good/);
   });
 
   it("says unknown for a serial Rootline never issued, and for a CertID naming another CA's key; an unknown turns good once issued", async () => {

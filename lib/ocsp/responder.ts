@@ -5,6 +5,7 @@ import { DatabaseBusyError, NotFoundError } from "../errors";
 import { keyIdentifierOfSpki } from "../pki/extensions";
 import { readBitString, readTlv, TAG } from "../pki/der";
 import { OID } from "../pki/oids";
+import { parseCertificateDer } from "../pki/certificate";
 import type { RevocationReason } from "../pki/reasons";
 import { CRL_REFRESH_MS, currentCrl } from "../revocation/crlStore";
 import { issuerByName } from "../store/state";
@@ -137,7 +138,7 @@ async function passedByRnAt(state: IssuerState, serial: bigint): Promise<Date> {
 
 /**
  * The status of one certificate: unknown unless the CertID names this issuer (name and key
- * hash) and Rootline issued the serial; revoked when its row says so (time and reason from
+ * hash) and Rootline issued the serial (a certificate, or an intermediate CA below it: good); revoked when its row says so (time and reason from
  * the row) or when it is below the RN (time: when the RN passed it; reason superseded, as
  * on the CRL); else good. Kept per serial like the answers, so a nonce answer needs no query.
  */
@@ -153,9 +154,20 @@ async function statusOf(state: IssuerState, q: OcspCertQuery): Promise<OcspCertS
   return status;
 }
 
+/**
+ * An intermediate CA this issuer signed (an Issuer row below it, lib/issuers/intermediate.ts):
+ * its certificate's serial is random, outside the issued range, and Rootline has no way to
+ * revoke a CA certificate, so it is good while the parent answers for it. Clients that check
+ * the whole chain by OCSP ask the parent's responder about it.
+ */
+async function isChildCa(state: IssuerState, serial: bigint): Promise<boolean> {
+  const children = await db().issuer.findMany({ where: { parentId: state.id }, select: { certificateDer: true } });
+  return children.some((c) => parseCertificateDer(c.certificateDer, "certificate").serial === serial);
+}
+
 async function readStatus(state: IssuerState, serial: bigint): Promise<OcspCertStatus> {
   const row = await db().certificate.findUnique({ where: { issuerId_serial: { issuerId: state.id, serial } }, select: { status: true, revokedAt: true, revocationReason: true } });
-  if (!row) return { kind: "unknown" };
+  if (!row) return (await isChildCa(state, serial)) ? { kind: "good" } : { kind: "unknown" };
   if (row.status === "revoked") return { kind: "revoked", at: row.revokedAt ?? (await passedByRnAt(state, serial)), reason: (row.revocationReason ?? "superseded") as RevocationReason };
   if (serial < state.revocationNumber) return { kind: "revoked", at: await passedByRnAt(state, serial), reason: "superseded" };
   return { kind: "good" };
