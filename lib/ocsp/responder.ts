@@ -46,6 +46,8 @@ interface IssuerState {
   responses: Map<string, Buffer>;
   /** Known serials' statuses (good or revoked), so a nonce answer needs no query either. */
   statuses: Map<bigint, OcspCertStatus>;
+  /** Serials of the intermediate CAs this issuer signed, read once per state (a new CA moves the token). */
+  childSerials?: Promise<Set<bigint>>;
 }
 
 /** Responses (and statuses) kept per issuer; the oldest goes first (a request flood with distinct bytes stays bounded). */
@@ -161,8 +163,16 @@ async function statusOf(state: IssuerState, q: OcspCertQuery): Promise<OcspCertS
  * the whole chain by OCSP ask the parent's responder about it.
  */
 async function isChildCa(state: IssuerState, serial: bigint): Promise<boolean> {
-  const children = await db().issuer.findMany({ where: { parentId: state.id }, select: { certificateDer: true } });
-  return children.some((c) => parseCertificateDer(c.certificateDer, "certificate").serial === serial);
+  // Unknown serials are not cached, so a client asking for random ones must not cost a query and parse each.
+  const read = (state.childSerials ??= db()
+    .issuer.findMany({ where: { parentId: state.id }, select: { certificateDer: true } })
+    .then((children) => new Set(children.map((c) => parseCertificateDer(c.certificateDer, "certificate").serial))));
+  try {
+    return (await read).has(serial);
+  } catch (e) {
+    if (state.childSerials === read) state.childSerials = undefined; // a failed read (a busy database) is not kept
+    throw e;
+  }
 }
 
 async function readStatus(state: IssuerState, serial: bigint): Promise<OcspCertStatus> {
