@@ -172,16 +172,18 @@ function checkedTbs(t: CaInfoTbs): Buffer {
   return encodeCaInfo(t);
 }
 
-function assemble(tbs: Buffer, keyType: DistributionKeyType, signature: Uint8Array): SignedCaInfo {
+function assemble(tbs: Buffer, keyType: DistributionKeyType, signature: Uint8Array): SignedCaInfo & { info: CaInfo } {
   const der = new Uint8Array(seq(tbs, signatureScheme(keyType).algorithmIdentifier, bitString(signature)));
-  return { der, json: caInfoToJson(parseCaInfo(der)) };
+  const info = parseCaInfo(der);
+  return { der, json: caInfoToJson(info), info };
 }
 
 export function signCaInfo(t: CaInfoTbs, distributionPrivateKey: PrivateKeyInput): SignedCaInfo {
   const tbs = checkedTbs(t);
   const key = toKeyObject(distributionPrivateKey, "distributionKey");
   const keyType = distributionKeyTypeOfSpki(spkiOfPrivateKey(key, "distributionKey"));
-  return assemble(tbs, keyType, signWith(key, keyType, tbs));
+  const { der, json } = assemble(tbs, keyType, signWith(key, keyType, tbs));
+  return { der, json };
 }
 
 /** A distribution key that signs elsewhere (a PKCS#11 token): DER Ecdsa-Sig-Value over the data, and its public key. */
@@ -198,9 +200,9 @@ export interface ExternalDistributionKey {
 export async function signCaInfoWith(t: CaInfoTbs, key: ExternalDistributionKey): Promise<SignedCaInfo> {
   const tbs = checkedTbs(t);
   const keyType = distributionKeyTypeOfSpki(key.spki);
-  const signed = assemble(tbs, keyType, await key.sign(tbs));
-  if (!verifyCaInfo(parseCaInfo(signed.der), key.spki)) throw new Error(`CA information ${t.lineage} ${t.generation}: the distribution key's signature does not verify`);
-  return signed;
+  const { der, json, info } = assemble(tbs, keyType, await key.sign(tbs));
+  if (!verifyCaInfo(info, key.spki)) throw new Error(`CA information ${t.lineage} ${t.generation}: the distribution key's signature does not verify`);
+  return { der, json };
 }
 
 export function caInfoToJson(i: CaInfo): CaInfoJson {
